@@ -1,0 +1,302 @@
+//! A block: the timestamps and values of one series column, encoded together.
+//!
+//! Layout (format version 1):
+//! `version u8 = 1` | `value type u8` | `timestamp section length` varint | timestamp column
+//! ([`crate::timestamp`]) | value column of that type. Each column starts with its own scheme
+//! byte, chosen per block as the smallest candidate. The two columns must hold the same number
+//! of points, and nothing may follow the value column. Checksums are the container's job (the
+//! SSTable stores a CRC32C beside every block).
+
+use crate::error::{CodecError, Result};
+use crate::float::FloatEncoder;
+use crate::varint::{Cursor, put_uvarint};
+use crate::{MAX_BLOCK_POINTS, boolean, float, integer, string, timestamp};
+
+/// The block format version this crate writes and reads.
+pub const BLOCK_VERSION: u8 = 1;
+
+/// The type of a value column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ValueType {
+    Float = 1,
+    Integer = 2,
+    Unsigned = 3,
+    Boolean = 4,
+    String = 5,
+}
+
+impl ValueType {
+    pub fn from_tag(tag: u8) -> Result<Self> {
+        Ok(match tag {
+            1 => ValueType::Float,
+            2 => ValueType::Integer,
+            3 => ValueType::Unsigned,
+            4 => ValueType::Boolean,
+            5 => ValueType::String,
+            _ => return Err(CodecError::UnknownTag { what: "value type", tag }),
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ValueType::Float => "float",
+            ValueType::Integer => "integer",
+            ValueType::Unsigned => "unsigned",
+            ValueType::Boolean => "boolean",
+            ValueType::String => "string",
+        }
+    }
+}
+
+/// Borrowed values of one column, to encode.
+#[derive(Debug, Clone, Copy)]
+pub enum ColumnRef<'a> {
+    Float(&'a [f64]),
+    Integer(&'a [i64]),
+    Unsigned(&'a [u64]),
+    Boolean(&'a [bool]),
+    String(&'a [String]),
+}
+
+impl ColumnRef<'_> {
+    pub fn len(&self) -> usize {
+        match self {
+            ColumnRef::Float(v) => v.len(),
+            ColumnRef::Integer(v) => v.len(),
+            ColumnRef::Unsigned(v) => v.len(),
+            ColumnRef::Boolean(v) => v.len(),
+            ColumnRef::String(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn value_type(&self) -> ValueType {
+        match self {
+            ColumnRef::Float(_) => ValueType::Float,
+            ColumnRef::Integer(_) => ValueType::Integer,
+            ColumnRef::Unsigned(_) => ValueType::Unsigned,
+            ColumnRef::Boolean(_) => ValueType::Boolean,
+            ColumnRef::String(_) => ValueType::String,
+        }
+    }
+}
+
+/// Decoded values of one column.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Column {
+    Float(Vec<f64>),
+    Integer(Vec<i64>),
+    Unsigned(Vec<u64>),
+    Boolean(Vec<bool>),
+    String(Vec<String>),
+}
+
+impl Column {
+    pub fn len(&self) -> usize {
+        self.as_ref().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn as_ref(&self) -> ColumnRef<'_> {
+        match self {
+            Column::Float(v) => ColumnRef::Float(v),
+            Column::Integer(v) => ColumnRef::Integer(v),
+            Column::Unsigned(v) => ColumnRef::Unsigned(v),
+            Column::Boolean(v) => ColumnRef::Boolean(v),
+            Column::String(v) => ColumnRef::String(v),
+        }
+    }
+
+    /// An empty column of the given type.
+    pub fn empty(value_type: ValueType) -> Self {
+        match value_type {
+            ValueType::Float => Column::Float(Vec::new()),
+            ValueType::Integer => Column::Integer(Vec::new()),
+            ValueType::Unsigned => Column::Unsigned(Vec::new()),
+            ValueType::Boolean => Column::Boolean(Vec::new()),
+            ValueType::String => Column::String(Vec::new()),
+        }
+    }
+}
+
+/// The schemes the encoder chose for one block, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockSchemes {
+    pub timestamps: &'static str,
+    pub values: &'static str,
+}
+
+/// Encodes blocks, reusing its buffers between calls.
+#[derive(Debug, Default)]
+pub struct BlockEncoder {
+    float: FloatEncoder,
+    ints: Vec<i64>,
+    ts: Vec<u8>,
+}
+
+impl BlockEncoder {
+    /// Appends one block of `ts` and `values` to `out`, each column in its smallest scheme.
+    pub fn encode(&mut self, ts: &[i64], values: ColumnRef<'_>, out: &mut Vec<u8>) -> Result<BlockSchemes> {
+        if ts.len() != values.len() {
+            return Err(CodecError::Inconsistent {
+                what: "block",
+                detail: format!("{} timestamps for {} values", ts.len(), values.len()),
+            });
+        }
+        if ts.len() > MAX_BLOCK_POINTS {
+            return Err(CodecError::TooLarge {
+                what: "block points",
+                value: ts.len() as u64,
+                limit: MAX_BLOCK_POINTS as u64,
+            });
+        }
+        out.push(BLOCK_VERSION);
+        out.push(values.value_type() as u8);
+        self.ts.clear();
+        let ts_scheme = timestamp::encode(ts, &mut self.ts);
+        put_uvarint(out, self.ts.len() as u64);
+        out.extend_from_slice(&self.ts);
+        let values = match values {
+            ColumnRef::Float(v) => self.float.encode(v, out).name(),
+            ColumnRef::Integer(v) => integer::encode(v, out).name(),
+            ColumnRef::Unsigned(v) => {
+                self.ints.clear();
+                self.ints.extend(v.iter().map(|&u| u as i64));
+                integer::encode(&self.ints, out).name()
+            }
+            ColumnRef::Boolean(v) => match boolean::encode(v, out) {
+                boolean::BoolScheme::BitPack => "bool-bitpack",
+                boolean::BoolScheme::Runs => "bool-runs",
+            },
+            ColumnRef::String(v) => match string::encode(v, out) {
+                string::StringScheme::Dictionary => "string-dictionary",
+                string::StringScheme::Lz4 => "string-lz4",
+            },
+        };
+        Ok(BlockSchemes { timestamps: ts_scheme.name(), values })
+    }
+}
+
+/// Decodes blocks, reusing its scratch buffer between calls.
+#[derive(Debug, Default)]
+pub struct BlockDecoder {
+    ints: Vec<i64>,
+}
+
+impl BlockDecoder {
+    /// Decodes `block`, replacing the contents of `ts` and `values` (whose type is set from
+    /// the block).
+    pub fn decode(&mut self, block: &[u8], ts: &mut Vec<i64>, values: &mut Column) -> Result<()> {
+        let mut cur = Cursor::new(block);
+        let version = cur.u8("block version")?;
+        if version != BLOCK_VERSION {
+            return Err(CodecError::UnsupportedVersion(version));
+        }
+        let value_type = ValueType::from_tag(cur.u8("value type")?)?;
+        let ts_len = cur.count("timestamp section length", block.len())?;
+        let mut ts_cur = Cursor::new(cur.bytes(ts_len, "timestamp section")?);
+        ts.clear();
+        timestamp::decode(&mut ts_cur, ts)?;
+        ts_cur.finish("timestamp section")?;
+        if values.as_ref().value_type() != value_type {
+            *values = Column::empty(value_type);
+        }
+        match values {
+            Column::Float(v) => {
+                v.clear();
+                float::decode(&mut cur, v, &mut self.ints)?;
+            }
+            Column::Integer(v) => {
+                v.clear();
+                integer::decode(&mut cur, v)?;
+            }
+            Column::Unsigned(v) => {
+                self.ints.clear();
+                integer::decode(&mut cur, &mut self.ints)?;
+                v.clear();
+                v.extend(self.ints.iter().map(|&i| i as u64));
+            }
+            Column::Boolean(v) => {
+                v.clear();
+                boolean::decode(&mut cur, v)?;
+            }
+            Column::String(v) => {
+                v.clear();
+                string::decode(&mut cur, v)?;
+            }
+        }
+        cur.finish("block")?;
+        if values.len() != ts.len() {
+            return Err(CodecError::Inconsistent {
+                what: "block",
+                detail: format!("{} timestamps but {} values", ts.len(), values.len()),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Encodes one block into a new buffer with a fresh encoder (convenience for tests and tools).
+pub fn encode_block(ts: &[i64], values: ColumnRef<'_>) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    BlockEncoder::default().encode(ts, values, &mut out)?;
+    Ok(out)
+}
+
+/// Decodes one block into new buffers.
+pub fn decode_block(block: &[u8]) -> Result<(Vec<i64>, Column)> {
+    let mut ts = Vec::new();
+    let mut values = Column::Float(Vec::new());
+    BlockDecoder::default().decode(block, &mut ts, &mut values)?;
+    Ok((ts, values))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_type_round_trips() {
+        let ts: Vec<i64> = (0..100).map(|i| i * 1_000_000_000).collect();
+        let columns = [
+            Column::Float((0..100).map(|i| i as f64 * 0.25).collect()),
+            Column::Integer((0..100).map(|i| i * i - 50).collect()),
+            Column::Unsigned((0..100).map(|i| u64::MAX - i).collect()),
+            Column::Boolean((0..100).map(|i| i % 3 == 0).collect()),
+            Column::String((0..100).map(|i| format!("s{}", i % 4)).collect()),
+        ];
+        for col in columns {
+            let block = encode_block(&ts, col.as_ref()).unwrap();
+            let (got_ts, got) = decode_block(&block).unwrap();
+            assert_eq!(got_ts, ts);
+            assert_eq!(got, col);
+        }
+    }
+
+    #[test]
+    fn mismatched_lengths_are_refused() {
+        assert!(encode_block(&[1, 2], ColumnRef::Float(&[1.0])).is_err());
+    }
+
+    #[test]
+    fn every_truncation_and_version_is_an_error() {
+        let ts: Vec<i64> = (0..50).map(|i| i * 10).collect();
+        let vals: Vec<f64> = (0..50).map(|i| i as f64 / 3.0).collect();
+        let block = encode_block(&ts, ColumnRef::Float(&vals)).unwrap();
+        for cut in 0..block.len() {
+            assert!(decode_block(&block[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut bad = block.clone();
+        bad[0] = 2;
+        assert_eq!(decode_block(&bad), Err(CodecError::UnsupportedVersion(2)));
+        let mut extra = block;
+        extra.push(0);
+        assert!(decode_block(&extra).is_err());
+    }
+}

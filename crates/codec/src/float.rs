@@ -1,0 +1,237 @@
+//! Float columns: the block encoder tries every scheme on the block and keeps the smallest.
+//!
+//! Layout: a scheme byte, then the scheme's payload:
+//! * `0x01` **gorilla**: [`crate::gorilla`] over the bit patterns (the reference scheme).
+//! * `0x02` **decimal**: exponent `e` (u8), then an integer column ([`crate::integer`]) of the
+//!   mantissas found by [`crate::decimal`]; gauges like 75.5 or 1234.56 and integral counters.
+//! * `0x03` **bits-int**: an integer column of the raw bit patterns; its run-length packing makes
+//!   a constant or rarely changing gauge nearly free, whatever its value.
+
+use crate::error::{CodecError, Result};
+use crate::varint::Cursor;
+use crate::{decimal, gorilla, integer};
+
+const TAG_GORILLA: u8 = 0x01;
+const TAG_DECIMAL: u8 = 0x02;
+const TAG_BITS_INT: u8 = 0x03;
+
+/// A float encoding scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FloatScheme {
+    Gorilla,
+    Decimal,
+    BitsInt,
+}
+
+impl FloatScheme {
+    pub const ALL: [FloatScheme; 3] = [FloatScheme::Gorilla, FloatScheme::Decimal, FloatScheme::BitsInt];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FloatScheme::Gorilla => "float-gorilla",
+            FloatScheme::Decimal => "float-decimal",
+            FloatScheme::BitsInt => "float-bits-int",
+        }
+    }
+}
+
+/// Reusable buffers for float encoding, so a writer encoding many blocks allocates once.
+#[derive(Debug, Default)]
+pub struct FloatEncoder {
+    bits: Vec<u64>,
+    mantissas: Vec<i64>,
+    bit_ints: Vec<i64>,
+    scratch: Vec<i64>,
+    gorilla: Vec<u8>,
+}
+
+impl FloatEncoder {
+    fn write_gorilla(&mut self, values: &[f64], out: &mut Vec<u8>) {
+        self.bits.clear();
+        self.bits.extend(values.iter().map(|v| v.to_bits()));
+        out.push(TAG_GORILLA);
+        gorilla::encode(&self.bits, out);
+    }
+
+    fn load_bit_ints(&mut self, values: &[f64]) -> (integer::IntScheme, usize) {
+        self.bit_ints.clear();
+        self.bit_ints.extend(values.iter().map(|v| v.to_bits() as i64));
+        integer::choose(&self.bit_ints, &mut self.scratch)
+    }
+
+    fn write_ints(&mut self, tag: u8, exponent: Option<u8>, scheme: integer::IntScheme, out: &mut Vec<u8>) {
+        out.push(tag);
+        let ints = match exponent {
+            Some(e) => {
+                out.push(e);
+                &self.mantissas
+            }
+            None => &self.bit_ints,
+        };
+        integer::encode_with(ints, scheme, &mut self.scratch, out);
+    }
+
+    /// Encodes with one given scheme; `None` if the scheme cannot represent these values
+    /// (decimal on non-decimal data).
+    pub fn encode_with(&mut self, values: &[f64], scheme: FloatScheme, out: &mut Vec<u8>) -> Option<()> {
+        match scheme {
+            FloatScheme::Gorilla => self.write_gorilla(values, out),
+            FloatScheme::Decimal => {
+                let e = decimal::scale(values, &mut self.mantissas)?;
+                let (s, _) = integer::choose(&self.mantissas, &mut self.scratch);
+                self.write_ints(TAG_DECIMAL, Some(e), s, out);
+            }
+            FloatScheme::BitsInt => {
+                let (s, _) = self.load_bit_ints(values);
+                self.write_ints(TAG_BITS_INT, None, s, out);
+            }
+        }
+        Some(())
+    }
+
+    /// Encodes `values` with the smallest scheme, appending to `out`.
+    ///
+    /// Gorilla is written only when no other scheme beats its lower bound, so the result is
+    /// never larger than plain Gorilla and the common decimal case skips the bit writer.
+    pub fn encode(&mut self, values: &[f64], out: &mut Vec<u8>) -> FloatScheme {
+        enum Choice {
+            Gorilla,
+            Decimal(u8, integer::IntScheme),
+            BitsInt(integer::IntScheme),
+        }
+        self.bits.clear();
+        self.bits.extend(values.iter().map(|v| v.to_bits()));
+        let (gorilla_floor, repeats) = gorilla::size_lower_bound(&self.bits);
+        let mut best: Option<(Choice, usize)> = None;
+        if let Some(e) = decimal::scale(values, &mut self.mantissas) {
+            let (s, size) = integer::choose(&self.mantissas, &mut self.scratch);
+            best = Some((Choice::Decimal(e, s), 2 + size));
+        }
+        // Raw bits only pay off through runs (a constant or rarely changing gauge).
+        if repeats * 4 >= values.len() {
+            let (s, size) = self.load_bit_ints(values);
+            if best.as_ref().is_none_or(|b| 1 + size < b.1) {
+                best = Some((Choice::BitsInt(s), 1 + size));
+            }
+        }
+        let choice = match best {
+            Some((choice, size)) if size < 1 + gorilla_floor => choice,
+            other => {
+                let mut gorilla = std::mem::take(&mut self.gorilla);
+                gorilla.clear();
+                gorilla.push(TAG_GORILLA);
+                gorilla::encode(&self.bits, &mut gorilla);
+                let choice = match other {
+                    Some((choice, size)) if size < gorilla.len() => choice,
+                    _ => {
+                        out.extend_from_slice(&gorilla);
+                        Choice::Gorilla
+                    }
+                };
+                self.gorilla = gorilla;
+                choice
+            }
+        };
+        match choice {
+            Choice::Gorilla => FloatScheme::Gorilla,
+            Choice::Decimal(e, s) => {
+                self.write_ints(TAG_DECIMAL, Some(e), s, out);
+                FloatScheme::Decimal
+            }
+            Choice::BitsInt(s) => {
+                self.write_ints(TAG_BITS_INT, None, s, out);
+                FloatScheme::BitsInt
+            }
+        }
+    }
+}
+
+/// Decodes one float column from `cur`, appending to `out`.
+pub fn decode(cur: &mut Cursor<'_>, out: &mut Vec<f64>, ints: &mut Vec<i64>) -> Result<FloatScheme> {
+    let tag = cur.u8("float scheme")?;
+    match tag {
+        TAG_GORILLA => {
+            let mut bits = Vec::new();
+            gorilla::decode(cur, &mut bits)?;
+            out.extend(bits.into_iter().map(f64::from_bits));
+            Ok(FloatScheme::Gorilla)
+        }
+        TAG_DECIMAL => {
+            let e = cur.u8("decimal exponent")?;
+            if e > decimal::MAX_EXPONENT {
+                return Err(CodecError::TooLarge {
+                    what: "decimal exponent",
+                    value: u64::from(e),
+                    limit: u64::from(decimal::MAX_EXPONENT),
+                });
+            }
+            ints.clear();
+            integer::decode(cur, ints)?;
+            out.extend(ints.iter().map(|&m| decimal::decode_one(m, e)));
+            Ok(FloatScheme::Decimal)
+        }
+        TAG_BITS_INT => {
+            ints.clear();
+            integer::decode(cur, ints)?;
+            out.extend(ints.iter().map(|&b| f64::from_bits(b as u64)));
+            Ok(FloatScheme::BitsInt)
+        }
+        _ => Err(CodecError::UnknownTag { what: "float scheme", tag }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(values: &[f64]) -> (FloatScheme, usize) {
+        let mut enc = FloatEncoder::default();
+        let mut ints = Vec::new();
+        let mut sizes = Vec::new();
+        for scheme in FloatScheme::ALL {
+            let mut buf = Vec::new();
+            if enc.encode_with(values, scheme, &mut buf).is_none() {
+                continue;
+            }
+            let mut out = Vec::new();
+            let mut cur = Cursor::new(&buf);
+            assert_eq!(decode(&mut cur, &mut out, &mut ints).unwrap(), scheme);
+            cur.finish("test").unwrap();
+            let got: Vec<u64> = out.iter().map(|v| v.to_bits()).collect();
+            let want: Vec<u64> = values.iter().map(|v| v.to_bits()).collect();
+            assert_eq!(got, want, "{}", scheme.name());
+            sizes.push((scheme, buf.len()));
+        }
+        let mut buf = Vec::new();
+        let chosen = enc.encode(values, &mut buf);
+        let gorilla = sizes.iter().find(|s| s.0 == FloatScheme::Gorilla).map(|s| s.1);
+        assert!(buf.len() <= gorilla.unwrap_or(usize::MAX));
+        (chosen, buf.len())
+    }
+
+    #[test]
+    fn picks_decimal_for_two_decimal_gauges() {
+        let mut level = 5000i64;
+        let values: Vec<f64> = (0..1000u64)
+            .map(|i| {
+                level += (i.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 57) as i64 - 64;
+                level as f64 / 100.0
+            })
+            .collect();
+        let (scheme, _) = round_trip(&values);
+        assert_eq!(scheme, FloatScheme::Decimal);
+    }
+
+    #[test]
+    fn constant_gauge_is_nearly_free() {
+        let (_, size) = round_trip(&[std::f64::consts::PI; 1000]);
+        assert!(size < 24, "{size}");
+    }
+
+    #[test]
+    fn special_values_round_trip() {
+        round_trip(&[]);
+        round_trip(&[-0.0]);
+        round_trip(&[f64::NAN, f64::INFINITY, -0.0, 1.5, f64::from_bits(1), f64::from_bits(u64::MAX)]);
+    }
+}

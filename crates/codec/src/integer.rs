@@ -1,0 +1,250 @@
+//! Integer columns: a transform (none, delta, delta-of-delta) followed by a packing
+//! (frame-of-reference bit-packing or run-length), the pair chosen per block by exact size.
+//!
+//! Layout: `scheme u8 = packing << 4 | transform`, `count` varint, then the transform's prefix
+//! (delta: the first value; delta-of-delta: the first value and the first delta, zigzag
+//! varints), then the `count - prefix` residuals in the packing. All arithmetic wraps, so every
+//! `i64` sequence round-trips. Unsigned columns reuse this codec on the bit-cast values.
+
+use crate::error::{CodecError, Result};
+use crate::varint::{Cursor, put_ivarint, put_uvarint, uvarint_len, zigzag};
+use crate::{MAX_BLOCK_POINTS, bitpack, rle};
+
+/// How values are turned into residuals before packing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transform {
+    /// Residuals are the values themselves.
+    Raw = 0,
+    /// Residuals are differences of consecutive values (gauges that move a little).
+    Delta = 1,
+    /// Residuals are differences of consecutive deltas (counters with a steady rate).
+    DeltaOfDelta = 2,
+}
+
+/// How residuals are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Packing {
+    /// Frame-of-reference bit-packing ([`bitpack`]).
+    BitPack = 0,
+    /// Run-length pairs ([`rle`]).
+    RunLength = 1,
+}
+
+/// A transform and packing pair; its byte is the column's header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IntScheme {
+    pub transform: Transform,
+    pub packing: Packing,
+}
+
+impl IntScheme {
+    pub const ALL: [IntScheme; 6] = {
+        use Packing::*;
+        use Transform::*;
+        [
+            IntScheme::new(Raw, BitPack),
+            IntScheme::new(Delta, BitPack),
+            IntScheme::new(DeltaOfDelta, BitPack),
+            IntScheme::new(Raw, RunLength),
+            IntScheme::new(Delta, RunLength),
+            IntScheme::new(DeltaOfDelta, RunLength),
+        ]
+    };
+
+    pub const fn new(transform: Transform, packing: Packing) -> Self {
+        IntScheme { transform, packing }
+    }
+
+    pub fn tag(self) -> u8 {
+        ((self.packing as u8) << 4) | self.transform as u8
+    }
+
+    pub fn from_tag(tag: u8) -> Result<Self> {
+        let transform = match tag & 0x0f {
+            0 => Transform::Raw,
+            1 => Transform::Delta,
+            2 => Transform::DeltaOfDelta,
+            _ => return Err(CodecError::UnknownTag { what: "integer transform", tag }),
+        };
+        let packing = match tag >> 4 {
+            0 => Packing::BitPack,
+            1 => Packing::RunLength,
+            _ => return Err(CodecError::UnknownTag { what: "integer packing", tag }),
+        };
+        Ok(IntScheme { transform, packing })
+    }
+
+    pub fn name(self) -> &'static str {
+        match (self.transform, self.packing) {
+            (Transform::Raw, Packing::BitPack) => "int-raw-bitpack",
+            (Transform::Delta, Packing::BitPack) => "int-delta-bitpack",
+            (Transform::DeltaOfDelta, Packing::BitPack) => "int-dod-bitpack",
+            (Transform::Raw, Packing::RunLength) => "int-raw-rle",
+            (Transform::Delta, Packing::RunLength) => "int-delta-rle",
+            (Transform::DeltaOfDelta, Packing::RunLength) => "int-dod-rle",
+        }
+    }
+}
+
+/// The prefix values stored before the residuals, and the residuals, of one transform.
+fn residuals(values: &[i64], transform: Transform, out: &mut Vec<i64>) -> (usize, [i64; 2]) {
+    out.clear();
+    match transform {
+        Transform::Raw => {
+            out.extend_from_slice(values);
+            (0, [0, 0])
+        }
+        Transform::Delta => match values.first() {
+            None => (0, [0, 0]),
+            Some(&first) => {
+                out.extend(values.windows(2).map(|w| w[1].wrapping_sub(w[0])));
+                (1, [first, 0])
+            }
+        },
+        Transform::DeltaOfDelta => match values {
+            [] => (0, [0, 0]),
+            [first] => (1, [*first, 0]),
+            [first, second, ..] => {
+                let mut prev_delta = second.wrapping_sub(*first);
+                out.extend(values.windows(2).skip(1).map(|w| {
+                    let d = w[1].wrapping_sub(w[0]);
+                    let dod = d.wrapping_sub(prev_delta);
+                    prev_delta = d;
+                    dod
+                }));
+                (2, [*first, second.wrapping_sub(*first)])
+            }
+        },
+    }
+}
+
+fn header_size(count: usize, prefix: &[i64]) -> usize {
+    1 + uvarint_len(count as u64) + prefix.iter().map(|&p| uvarint_len(zigzag(p))).sum::<usize>()
+}
+
+/// The smallest scheme for `values` and its exact encoded size.
+pub fn choose(values: &[i64], scratch: &mut Vec<i64>) -> (IntScheme, usize) {
+    let mut best = (IntScheme::new(Transform::Raw, Packing::BitPack), usize::MAX);
+    for transform in [Transform::Raw, Transform::Delta, Transform::DeltaOfDelta] {
+        let (n, prefix) = residuals(values, transform, scratch);
+        let head = header_size(values.len(), &prefix[..n]);
+        let packed = head + bitpack::encoded_size(scratch);
+        if packed < best.1 {
+            best = (IntScheme::new(transform, Packing::BitPack), packed);
+        }
+        // Every run costs at least two bytes: only size the runs when that bound can win.
+        if head + 2 * rle::count_runs(scratch) < best.1 {
+            let runs = head + rle::encoded_size(scratch);
+            if runs < best.1 {
+                best = (IntScheme::new(transform, Packing::RunLength), runs);
+            }
+        }
+    }
+    best
+}
+
+/// Encodes `values` with the given scheme, appending to `out`.
+pub fn encode_with(values: &[i64], scheme: IntScheme, scratch: &mut Vec<i64>, out: &mut Vec<u8>) {
+    let (n, prefix) = residuals(values, scheme.transform, scratch);
+    out.push(scheme.tag());
+    put_uvarint(out, values.len() as u64);
+    for &p in &prefix[..n] {
+        put_ivarint(out, p);
+    }
+    match scheme.packing {
+        Packing::BitPack => bitpack::encode(scratch, out),
+        Packing::RunLength => rle::encode(scratch, out),
+    }
+}
+
+/// Encodes `values` with the smallest scheme, appending to `out`; returns the scheme.
+pub fn encode(values: &[i64], out: &mut Vec<u8>) -> IntScheme {
+    let mut scratch = Vec::with_capacity(values.len());
+    let (scheme, _) = choose(values, &mut scratch);
+    encode_with(values, scheme, &mut scratch, out);
+    scheme
+}
+
+/// Decodes one integer column from `cur`, appending its values to `out`.
+pub fn decode(cur: &mut Cursor<'_>, out: &mut Vec<i64>) -> Result<IntScheme> {
+    let scheme = IntScheme::from_tag(cur.u8("integer scheme")?)?;
+    let count = cur.count("integer count", MAX_BLOCK_POINTS)?;
+    let start = out.len();
+    let prefix = (scheme.transform as usize).min(count);
+    for _ in 0..prefix {
+        out.push(cur.ivarint("integer prefix")?);
+    }
+    let rest = count - prefix;
+    match scheme.packing {
+        Packing::BitPack => bitpack::decode(cur, rest, out)?,
+        Packing::RunLength => rle::decode(cur, rest, out)?,
+    }
+    let col = &mut out[start..];
+    match scheme.transform {
+        Transform::Raw => {}
+        Transform::Delta => prefix_sum(col),
+        Transform::DeltaOfDelta => {
+            if let Some(deltas) = col.get_mut(1..) {
+                prefix_sum(deltas);
+            }
+            prefix_sum(col);
+        }
+    }
+    Ok(scheme)
+}
+
+/// In-place running sum with wrapping adds: `v[i] += v[i - 1]`.
+#[inline]
+fn prefix_sum(v: &mut [i64]) {
+    let mut acc = 0i64;
+    for x in v.iter_mut() {
+        acc = acc.wrapping_add(*x);
+        *x = acc;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip_all(values: &[i64]) {
+        let mut scratch = Vec::new();
+        for scheme in IntScheme::ALL {
+            let mut buf = Vec::new();
+            encode_with(values, scheme, &mut scratch, &mut buf);
+            let mut cur = Cursor::new(&buf);
+            let mut out = Vec::new();
+            assert_eq!(decode(&mut cur, &mut out).unwrap(), scheme);
+            cur.finish("test").unwrap();
+            assert_eq!(out, values, "{}", scheme.name());
+        }
+        let (scheme, size) = choose(values, &mut scratch);
+        let mut buf = Vec::new();
+        assert_eq!(encode(values, &mut buf), scheme);
+        assert_eq!(buf.len(), size);
+    }
+
+    #[test]
+    fn round_trips() {
+        round_trip_all(&[]);
+        round_trip_all(&[42]);
+        round_trip_all(&[1, 2]);
+        round_trip_all(&[i64::MIN, i64::MAX, i64::MIN, 0, i64::MAX]);
+        round_trip_all(&(0..1000).map(|i| 1_000_000 + i * 17).collect::<Vec<_>>());
+        round_trip_all(&(0..1000).map(|i| (i * i) % 97 - 40).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn steady_counter_is_nearly_free() {
+        let values: Vec<i64> = (0..1000).map(|i| 5_000_000 + i * 15).collect();
+        let mut buf = Vec::new();
+        encode(&values, &mut buf);
+        assert!(buf.len() < 16, "{} bytes", buf.len());
+    }
+
+    #[test]
+    fn unknown_tag_is_an_error() {
+        assert!(decode(&mut Cursor::new(&[0x03, 0]), &mut Vec::new()).is_err());
+        assert!(decode(&mut Cursor::new(&[0x20, 0]), &mut Vec::new()).is_err());
+    }
+}

@@ -1,0 +1,326 @@
+//! Timestamp columns (`i64` nanoseconds, non-decreasing in practice but any sequence works).
+//!
+//! Both schemes first look for the largest power of ten `10^k` (k ≤ 18) that divides every
+//! delta, so millisecond or second data stored as nanoseconds loses its six or nine zero digits.
+//! `q_i = (t_i - t_{i-1}) / 10^k` are the scaled deltas.
+//!
+//! * `0x01` **scaled-int**: `count`, `first` (zigzag varint), `k` (u8), then the `count - 1`
+//!   scaled deltas as an integer column ([`crate::integer`]), which picks run-length for constant
+//!   intervals (a whole block of 10 s scrapes costs a few bytes) or delta + bit-packing for
+//!   jittery intervals (a few bits per point).
+//! * `0x02` **gorilla**: `count`, `first`, `k`, `q_1` (zigzag varint), then Gorilla's
+//!   delta-of-delta bit stream over the scaled deltas with the buckets of [`write_dod`].
+//!
+//! The encoder computes both sizes and keeps the smaller; plain Gorilla (k = 0) is available to
+//! the benchmark report as the reference.
+
+use crate::bits::{BitReader, BitWriter};
+use crate::error::{CodecError, Result};
+use crate::varint::{Cursor, put_ivarint, put_uvarint, uvarint_len, zigzag};
+use crate::{MAX_BLOCK_POINTS, integer};
+
+const TAG_SCALED_INT: u8 = 0x01;
+const TAG_GORILLA: u8 = 0x02;
+const MAX_SCALE: u8 = 18;
+
+/// A timestamp encoding scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimestampScheme {
+    ScaledInt,
+    Gorilla,
+}
+
+impl TimestampScheme {
+    pub fn name(self) -> &'static str {
+        match self {
+            TimestampScheme::ScaledInt => "ts-scaled-int",
+            TimestampScheme::Gorilla => "ts-gorilla",
+        }
+    }
+}
+
+#[inline]
+fn pow10(k: u8) -> i64 {
+    10i64.pow(u32::from(k))
+}
+
+/// The largest `k` such that `10^k` divides every delta (18 when all deltas are zero).
+fn common_scale(ts: &[i64]) -> u8 {
+    let mut k = MAX_SCALE;
+    let mut checked = 0i64;
+    for w in ts.windows(2) {
+        let d = w[1].wrapping_sub(w[0]);
+        if d == checked {
+            continue; // Regular intervals: skip the division.
+        }
+        checked = d;
+        while k > 0 && d % pow10(k) != 0 {
+            k -= 1;
+        }
+        if k == 0 {
+            break;
+        }
+    }
+    k
+}
+
+/// The scaled deltas `q_i` for scale `k` (every delta must be divisible by `10^k`).
+fn scaled_deltas(ts: &[i64], k: u8, out: &mut Vec<i64>) {
+    let p = pow10(k);
+    out.clear();
+    out.extend(ts.windows(2).map(|w| w[1].wrapping_sub(w[0]) / p));
+}
+
+fn put_header(out: &mut Vec<u8>, tag: u8, ts: &[i64], k: u8) {
+    out.push(tag);
+    put_uvarint(out, ts.len() as u64);
+    if let Some(&first) = ts.first() {
+        put_ivarint(out, first);
+        out.push(k);
+    }
+}
+
+/// Writes one delta-of-delta with Gorilla's variable-length buckets (bits are read first to
+/// last): `0` for zero; `10` + 7 bits for [-63, 64]; `110` + 9 bits for [-255, 256]; `1110` +
+/// 12 bits for [-2047, 2048]; `11110` + 32 bits for [-(2^31 - 1), 2^31]; `11111` + 64 bits.
+#[inline]
+fn write_dod(w: &mut BitWriter<'_>, dod: i64) {
+    // Each bucket: (prefix bits as written LSB-first, prefix length, value bits).
+    let bucket = |bits: u32| -> bool {
+        let lo = -(1i64 << (bits - 1)) + 1;
+        let hi = 1i64 << (bits - 1);
+        (lo..=hi).contains(&dod)
+    };
+    if dod == 0 {
+        w.write(0b0, 1);
+    } else if bucket(7) {
+        w.write(0b01, 2);
+        w.write(dod as u64, 7);
+    } else if bucket(9) {
+        w.write(0b011, 3);
+        w.write(dod as u64, 9);
+    } else if bucket(12) {
+        w.write(0b0111, 4);
+        w.write(dod as u64, 12);
+    } else if bucket(32) {
+        w.write(0b01111, 5);
+        w.write(dod as u64, 32);
+    } else {
+        w.write(0b11111, 5);
+        w.write(dod as u64, 64);
+    }
+}
+
+/// Reads a `bits`-wide two's-complement-like field written by [`write_dod`]. Values above
+/// `2^(bits-1)` are negative: the bucket is offset so that `hi = 2^(bits-1)` stays positive.
+#[inline]
+fn sign_extend(v: u64, bits: u32) -> i64 {
+    let v = v as i64;
+    if v > (1i64 << (bits - 1)) {
+        v - (1i64 << bits)
+    } else {
+        v
+    }
+}
+
+#[inline]
+fn read_dod(r: &mut BitReader<'_>) -> Result<i64> {
+    Ok(match r.read_unary(5)? {
+        0 => 0,
+        1 => sign_extend(r.read(7)?, 7),
+        2 => sign_extend(r.read(9)?, 9),
+        3 => sign_extend(r.read(12)?, 12),
+        4 => sign_extend(r.read(32)?, 32),
+        _ => r.read(64)? as i64,
+    })
+}
+
+fn encode_gorilla(ts: &[i64], k: u8, q: &[i64], out: &mut Vec<u8>) {
+    put_header(out, TAG_GORILLA, ts, k);
+    let Some(&q1) = q.first() else { return };
+    put_ivarint(out, q1);
+    let mut w = BitWriter::new(out);
+    for pair in q.windows(2) {
+        write_dod(&mut w, pair[1].wrapping_sub(pair[0]));
+    }
+    w.finish();
+}
+
+fn encode_scaled_int(ts: &[i64], k: u8, q: &[i64], scratch: &mut Vec<i64>, out: &mut Vec<u8>) {
+    put_header(out, TAG_SCALED_INT, ts, k);
+    if !ts.is_empty() {
+        let (scheme, _) = integer::choose(q, scratch);
+        integer::encode_with(q, scheme, scratch, out);
+    }
+}
+
+/// Encodes `ts` with the named scheme; `plain` forces scale 0 (the textbook Gorilla format).
+pub fn encode_with(ts: &[i64], scheme: TimestampScheme, plain: bool, out: &mut Vec<u8>) {
+    let k = if plain { 0 } else { common_scale(ts) };
+    let mut q = Vec::with_capacity(ts.len());
+    scaled_deltas(ts, k, &mut q);
+    match scheme {
+        TimestampScheme::Gorilla => encode_gorilla(ts, k, &q, out),
+        TimestampScheme::ScaledInt => {
+            let mut scratch = Vec::with_capacity(ts.len());
+            encode_scaled_int(ts, k, &q, &mut scratch, out)
+        }
+    }
+}
+
+/// Encodes `ts` with the smaller scheme, appending to `out`; returns the scheme used.
+pub fn encode(ts: &[i64], out: &mut Vec<u8>) -> TimestampScheme {
+    let k = common_scale(ts);
+    let mut q = Vec::with_capacity(ts.len());
+    scaled_deltas(ts, k, &mut q);
+    let start = out.len();
+    let mut scratch = Vec::with_capacity(ts.len());
+    encode_scaled_int(ts, k, &q, &mut scratch, out);
+    let int_len = out.len() - start;
+    // Gorilla's header is the same and its stream costs at least a bit a point: only try it
+    // when that floor is below the integer encoding.
+    if let (Some(&first), Some(&q1)) = (ts.first(), q.first()) {
+        let floor = 2 + uvarint_len(ts.len() as u64)
+            + uvarint_len(zigzag(first))
+            + uvarint_len(zigzag(q1))
+            + (ts.len() - 2).div_ceil(8);
+        if int_len <= floor {
+            return TimestampScheme::ScaledInt;
+        }
+    }
+    let mut gorilla = Vec::with_capacity(int_len);
+    encode_gorilla(ts, k, &q, &mut gorilla);
+    if gorilla.len() < int_len {
+        out.truncate(start);
+        out.extend_from_slice(&gorilla);
+        TimestampScheme::Gorilla
+    } else {
+        TimestampScheme::ScaledInt
+    }
+}
+
+/// Decodes one timestamp column from `cur`, appending to `out`.
+pub fn decode(cur: &mut Cursor<'_>, out: &mut Vec<i64>) -> Result<TimestampScheme> {
+    let tag = cur.u8("timestamp scheme")?;
+    let scheme = match tag {
+        TAG_SCALED_INT => TimestampScheme::ScaledInt,
+        TAG_GORILLA => TimestampScheme::Gorilla,
+        _ => return Err(CodecError::UnknownTag { what: "timestamp scheme", tag }),
+    };
+    let count = cur.count("timestamp count", MAX_BLOCK_POINTS)?;
+    if count == 0 {
+        return Ok(scheme);
+    }
+    let first = cur.ivarint("first timestamp")?;
+    let k = cur.u8("timestamp scale")?;
+    if k > MAX_SCALE {
+        return Err(CodecError::TooLarge {
+            what: "timestamp scale",
+            value: u64::from(k),
+            limit: u64::from(MAX_SCALE),
+        });
+    }
+    let start = out.len();
+    out.reserve(count);
+    out.push(first);
+    match scheme {
+        TimestampScheme::ScaledInt => {
+            integer::decode(cur, out)?;
+            let got = out.len() - start;
+            if got != count {
+                return Err(CodecError::Inconsistent {
+                    what: "timestamp column",
+                    detail: format!("header says {count} points, deltas give {got}"),
+                });
+            }
+        }
+        TimestampScheme::Gorilla => {
+            if count > 1 {
+                let mut q = cur.ivarint("first timestamp delta")?;
+                out.push(q);
+                let mut r = BitReader::new(cur.remaining());
+                for _ in 2..count {
+                    q = q.wrapping_add(read_dod(&mut r)?);
+                    out.push(q);
+                }
+                let used = r.bytes_consumed();
+                cur.bytes(used, "gorilla timestamp stream")?;
+            }
+        }
+    }
+    // out[start] is the first timestamp, the rest are scaled deltas: integrate them.
+    let p = pow10(k);
+    let col = &mut out[start..];
+    let mut t = first;
+    for x in col.iter_mut().skip(1) {
+        t = t.wrapping_add(x.wrapping_mul(p));
+        *x = t;
+    }
+    Ok(scheme)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(ts: &[i64]) -> usize {
+        let mut best = Vec::new();
+        encode(ts, &mut best);
+        for (scheme, plain) in [
+            (TimestampScheme::Gorilla, true),
+            (TimestampScheme::Gorilla, false),
+            (TimestampScheme::ScaledInt, false),
+            (TimestampScheme::ScaledInt, true),
+        ] {
+            let mut buf = Vec::new();
+            encode_with(ts, scheme, plain, &mut buf);
+            let mut cur = Cursor::new(&buf);
+            let mut out = Vec::new();
+            assert_eq!(decode(&mut cur, &mut out).unwrap(), scheme);
+            cur.finish("test").unwrap();
+            assert_eq!(out, ts, "{scheme:?} plain={plain}");
+            if !plain {
+                assert!(best.len() <= buf.len());
+            }
+        }
+        best.len()
+    }
+
+    #[test]
+    fn extremes() {
+        check(&[]);
+        check(&[i64::MIN]);
+        check(&[i64::MAX, i64::MIN, 0, i64::MAX, -1]);
+        check(&[0, i64::MAX, i64::MIN]);
+        check(&[5, 5, 5, 4, 3]);
+    }
+
+    #[test]
+    fn dod_buckets_round_trip_at_their_edges() {
+        let mut ts = vec![0i64, 1_000];
+        for dod in [0i64, 1, -1, 63, 64, -63, -64, 255, 256, -255, -256, 2047, 2048, -2047, -2048,
+            (1 << 31) - 1, 1 << 31, -(1 << 31) + 1, -(1 << 31), 1 << 40, -(1 << 40)]
+        {
+            let last = ts.len() - 1;
+            let d = ts[last] - ts[last - 1] + dod;
+            ts.push(ts[last] + d);
+        }
+        check(&ts);
+    }
+
+    #[test]
+    fn constant_interval_costs_almost_nothing() {
+        let ts: Vec<i64> = (0..1000).map(|i| 1_700_000_000_000_000_000 + i * 10_000_000_000).collect();
+        let size = check(&ts);
+        assert!(size < 20, "{size} bytes for 1000 regular timestamps");
+    }
+
+    #[test]
+    fn jittery_millisecond_scrapes_are_small() {
+        let ts: Vec<i64> = (0..1000i64)
+            .map(|i| (1_700_000_000_000 + i * 15_000 + (i * 7919) % 5) * 1_000_000)
+            .collect();
+        let size = check(&ts);
+        assert!(size < 1000 / 2, "{size} bytes");
+    }
+}
