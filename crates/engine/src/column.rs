@@ -1,0 +1,199 @@
+//! A series column in memory: parallel vectors of timestamps and typed values (the codec's
+//! [`Column`]), with the operations the MemTable, the read path and compaction share: push,
+//! sort with latest-write-wins dedup, slicing by time, and merging sorted runs.
+
+use strata_codec::Column;
+
+use crate::point::{FieldValue, ValueType};
+
+/// Timestamps and values of one column, in the same order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnData {
+    pub ts: Vec<i64>,
+    pub values: Column,
+}
+
+impl ColumnData {
+    pub fn new(value_type: ValueType) -> Self {
+        ColumnData {
+            ts: Vec::new(),
+            values: Column::empty(value_type),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ts.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ts.is_empty()
+    }
+
+    pub fn value_type(&self) -> ValueType {
+        self.values.as_ref().value_type()
+    }
+
+    /// Appends a point; `false` (and nothing appended) if the value has another type.
+    pub fn push(&mut self, ts: i64, value: &FieldValue) -> bool {
+        match (&mut self.values, value) {
+            (Column::Float(v), FieldValue::Float(x)) => v.push(*x),
+            (Column::Integer(v), FieldValue::Integer(x)) => v.push(*x),
+            (Column::Unsigned(v), FieldValue::Unsigned(x)) => v.push(*x),
+            (Column::Boolean(v), FieldValue::Boolean(x)) => v.push(*x),
+            (Column::String(v), FieldValue::String(x)) => v.push(x.clone()),
+            _ => return false,
+        }
+        self.ts.push(ts);
+        true
+    }
+
+    /// The value at `i` as a [`FieldValue`].
+    pub fn value(&self, i: usize) -> Option<FieldValue> {
+        Some(match &self.values {
+            Column::Float(v) => FieldValue::Float(*v.get(i)?),
+            Column::Integer(v) => FieldValue::Integer(*v.get(i)?),
+            Column::Unsigned(v) => FieldValue::Unsigned(*v.get(i)?),
+            Column::Boolean(v) => FieldValue::Boolean(*v.get(i)?),
+            Column::String(v) => FieldValue::String(v.get(i)?.clone()),
+        })
+    }
+
+    /// True when timestamps are strictly increasing (sorted, no duplicates).
+    pub fn is_strictly_sorted(&self) -> bool {
+        self.ts.windows(2).all(|w| w[0] < w[1])
+    }
+
+    /// Sorts by time; of several points with one timestamp the one pushed last wins.
+    pub fn sort_dedup(&mut self) {
+        if self.is_strictly_sorted() {
+            return;
+        }
+        let mut order: Vec<usize> = (0..self.ts.len()).collect();
+        order.sort_by_key(|&i| self.ts[i]); // stable: equal timestamps keep push order
+        // Keep the last index of every run of equal timestamps.
+        let keep: Vec<usize> = order
+            .iter()
+            .enumerate()
+            .filter(|&(pos, &i)| order.get(pos + 1).is_none_or(|&next| self.ts[next] != self.ts[i]))
+            .map(|(_, &i)| i)
+            .collect();
+        *self = self.gather(&keep);
+    }
+
+    /// A new column holding the points at `indices`, in that order.
+    pub fn gather(&self, indices: &[usize]) -> ColumnData {
+        fn pick<T: Clone>(v: &[T], idx: &[usize]) -> Vec<T> {
+            idx.iter().map(|&i| v[i].clone()).collect()
+        }
+        let values = match &self.values {
+            Column::Float(v) => Column::Float(pick(v, indices)),
+            Column::Integer(v) => Column::Integer(pick(v, indices)),
+            Column::Unsigned(v) => Column::Unsigned(pick(v, indices)),
+            Column::Boolean(v) => Column::Boolean(pick(v, indices)),
+            Column::String(v) => Column::String(pick(v, indices)),
+        };
+        ColumnData {
+            ts: pick(&self.ts, indices),
+            values,
+        }
+    }
+
+    /// Index range of the points with `start <= ts < end` (the column must be sorted).
+    pub fn range_indices(&self, start: i64, end: i64) -> std::ops::Range<usize> {
+        let lo = self.ts.partition_point(|&t| t < start);
+        let hi = self.ts.partition_point(|&t| t < end);
+        lo..hi.max(lo)
+    }
+
+    /// The points with `start <= ts < end` of a sorted column.
+    pub fn slice(&self, start: i64, end: i64) -> ColumnData {
+        let r = self.range_indices(start, end);
+        let idx: Vec<usize> = r.collect();
+        self.gather(&idx)
+    }
+
+    /// Drops the points for which `dead(ts)` holds.
+    pub fn retain(&mut self, mut keep: impl FnMut(i64) -> bool) {
+        let idx: Vec<usize> = (0..self.ts.len()).filter(|&i| keep(self.ts[i])).collect();
+        if idx.len() != self.ts.len() {
+            *self = self.gather(&idx);
+        }
+    }
+
+    /// Merges two sorted, deduplicated runs; on equal timestamps `newer` wins.
+    pub fn merge(older: &ColumnData, newer: &ColumnData) -> ColumnData {
+        if older.is_empty() {
+            return newer.clone();
+        }
+        if newer.is_empty() {
+            return older.clone();
+        }
+        // Build a pick list of (source, index) then gather from each source in one pass.
+        let (mut i, mut j) = (0, 0);
+        let mut picks: Vec<(bool, usize)> = Vec::with_capacity(older.len() + newer.len());
+        while i < older.len() || j < newer.len() {
+            match (older.ts.get(i), newer.ts.get(j)) {
+                (Some(a), Some(b)) if a < b => {
+                    picks.push((false, i));
+                    i += 1;
+                }
+                (Some(a), Some(b)) if a == b => {
+                    picks.push((true, j));
+                    i += 1;
+                    j += 1;
+                }
+                (_, Some(_)) => {
+                    picks.push((true, j));
+                    j += 1;
+                }
+                (Some(_), None) => {
+                    picks.push((false, i));
+                    i += 1;
+                }
+                (None, None) => break,
+            }
+        }
+        let mut out = ColumnData::new(newer.value_type());
+        for (from_newer, k) in picks {
+            let src = if from_newer { newer } else { older };
+            if let Some(v) = src.value(k) {
+                out.push(src.ts[k], &v);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn col(points: &[(i64, f64)]) -> ColumnData {
+        let mut c = ColumnData::new(ValueType::Float);
+        for &(t, v) in points {
+            assert!(c.push(t, &FieldValue::Float(v)));
+        }
+        c
+    }
+
+    #[test]
+    fn sort_dedup_keeps_the_last_write() {
+        let mut c = col(&[(3, 1.0), (1, 2.0), (3, 3.0), (2, 4.0), (1, 5.0)]);
+        c.sort_dedup();
+        assert_eq!(c, col(&[(1, 5.0), (2, 4.0), (3, 3.0)]));
+    }
+
+    #[test]
+    fn merge_prefers_newer() {
+        let old = col(&[(1, 1.0), (2, 2.0), (4, 4.0)]);
+        let new = col(&[(2, 20.0), (3, 30.0), (5, 50.0)]);
+        let m = ColumnData::merge(&old, &new);
+        assert_eq!(m, col(&[(1, 1.0), (2, 20.0), (3, 30.0), (4, 4.0), (5, 50.0)]));
+    }
+
+    #[test]
+    fn slicing_is_half_open() {
+        let c = col(&[(1, 1.0), (2, 2.0), (3, 3.0)]);
+        assert_eq!(c.slice(2, 3), col(&[(2, 2.0)]));
+    }
+}

@@ -1,0 +1,183 @@
+//! The MemTable: recent writes in memory, grouped per series and field, until a flush turns
+//! them into an L0 SSTable. Columns are appended in arrival order and sorted (latest write
+//! wins on equal timestamps) when read or flushed, so out-of-order writes cost nothing up front.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use parking_lot::RwLock;
+
+use crate::catalog::SeriesId;
+use crate::column::ColumnData;
+use crate::point::FieldValue;
+
+/// Per-point bookkeeping beyond the value itself (timestamp and vector slack).
+const POINT_OVERHEAD: usize = 8;
+
+type SeriesColumns = Vec<(String, ColumnData)>;
+
+/// One MemTable. Mutable while active, then frozen and flushed.
+#[derive(Debug)]
+pub struct MemTable {
+    columns: RwLock<HashMap<SeriesId, SeriesColumns>>,
+    bytes: AtomicUsize,
+    points: AtomicUsize,
+    max_seq: AtomicU64,
+}
+
+impl Default for MemTable {
+    fn default() -> Self {
+        MemTable {
+            columns: RwLock::new(HashMap::new()),
+            bytes: AtomicUsize::new(0),
+            points: AtomicUsize::new(0),
+            max_seq: AtomicU64::new(0),
+        }
+    }
+}
+
+/// One value to insert: series, field, timestamp, value.
+pub struct Insert<'a> {
+    pub series: SeriesId,
+    pub field: &'a str,
+    pub ts: i64,
+    pub value: &'a FieldValue,
+}
+
+impl MemTable {
+    /// Inserts a validated batch written with sequence number `seq`.
+    pub fn insert<'a>(&self, rows: impl IntoIterator<Item = Insert<'a>>, seq: u64) {
+        let mut added = 0;
+        let mut points = 0;
+        let mut cols = self.columns.write();
+        for row in rows {
+            let fields = cols.entry(row.series).or_default();
+            let col = match fields.iter_mut().position(|(f, _)| f == row.field) {
+                Some(i) => &mut fields[i].1,
+                None => {
+                    added += 64 + row.field.len();
+                    fields.push((row.field.to_string(), ColumnData::new(row.value.value_type())));
+                    let last = fields.len() - 1;
+                    &mut fields[last].1
+                }
+            };
+            if col.push(row.ts, row.value) {
+                added += POINT_OVERHEAD + row.value.size_hint();
+                points += 1;
+            }
+        }
+        drop(cols);
+        self.bytes.fetch_add(added, Ordering::Relaxed);
+        self.points.fetch_add(points, Ordering::Relaxed);
+        self.max_seq.fetch_max(seq, Ordering::Relaxed);
+    }
+
+    /// Approximate bytes held.
+    pub fn bytes(&self) -> usize {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    pub fn points(&self) -> usize {
+        self.points.load(Ordering::Relaxed)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.points() == 0
+    }
+
+    /// The highest write sequence number inserted.
+    pub fn max_seq(&self) -> u64 {
+        self.max_seq.load(Ordering::Relaxed)
+    }
+
+    /// Sorted, deduplicated points of one column with `start <= ts < end`.
+    pub fn read(&self, series: SeriesId, field: &str, start: i64, end: i64) -> Option<ColumnData> {
+        let cols = self.columns.read();
+        let (_, col) = cols.get(&series)?.iter().find(|(f, _)| f == field)?;
+        if col.is_strictly_sorted() {
+            return Some(col.slice(start, end));
+        }
+        // Out-of-order data: sort only the points in range (equal timestamps keep order).
+        let idx: Vec<usize> = (0..col.len()).filter(|&i| (start..end).contains(&col.ts[i])).collect();
+        let mut part = col.gather(&idx);
+        part.sort_dedup();
+        Some(part)
+    }
+
+    /// The fields a series has in this MemTable.
+    pub fn fields(&self, series: SeriesId) -> Vec<String> {
+        self.columns
+            .read()
+            .get(&series)
+            .map(|f| f.iter().map(|(n, _)| n.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Removes the points of `series` (every field) with `start <= ts < end`.
+    pub fn delete(&self, series: SeriesId, start: i64, end: i64) {
+        if let Some(fields) = self.columns.write().get_mut(&series) {
+            for (_, col) in fields.iter_mut() {
+                col.retain(|t| !(start..end).contains(&t));
+            }
+        }
+    }
+
+    /// Every column, sorted and deduplicated, for a flush. The MemTable stays readable.
+    pub fn snapshot_columns(&self) -> Vec<(SeriesId, String, ColumnData)> {
+        let cols = self.columns.read();
+        let mut out = Vec::with_capacity(cols.len());
+        for (&sid, fields) in cols.iter() {
+            for (name, col) in fields {
+                let mut c = col.clone();
+                c.sort_dedup();
+                if !c.is_empty() {
+                    out.push((sid, name.clone(), c));
+                }
+            }
+        }
+        out
+    }
+
+    /// The time range of the data held, if any.
+    pub fn time_range(&self) -> Option<(i64, i64)> {
+        let cols = self.columns.read();
+        let mut range: Option<(i64, i64)> = None;
+        for fields in cols.values() {
+            for (_, col) in fields {
+                for &t in &col.ts {
+                    range = Some(match range {
+                        None => (t, t),
+                        Some((lo, hi)) => (lo.min(t), hi.max(t)),
+                    });
+                }
+            }
+        }
+        range
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_of_order_and_overwrite() {
+        let m = MemTable::default();
+        let v = |x: f64| FieldValue::Float(x);
+        let (a, b, c) = (v(1.0), v(2.0), v(3.0));
+        m.insert(
+            [
+                Insert { series: 1, field: "f", ts: 20, value: &a },
+                Insert { series: 1, field: "f", ts: 10, value: &b },
+                Insert { series: 1, field: "f", ts: 20, value: &c },
+            ],
+            7,
+        );
+        let col = m.read(1, "f", 0, 100).unwrap();
+        assert_eq!(col.ts, vec![10, 20]);
+        assert_eq!(col.value(1), Some(v(3.0)));
+        assert_eq!(m.max_seq(), 7);
+        m.delete(1, 15, 25);
+        assert_eq!(m.read(1, "f", 0, 100).unwrap().ts, vec![10]);
+    }
+}

@@ -1,0 +1,55 @@
+//! Engine configuration and its defaults.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::partition::DEFAULT_WIDTH;
+use crate::wal::SyncPolicy;
+
+/// How the engine is set up. Every field has a production default.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// Root directory: `wal/`, `manifest/`, `sst/` live below it.
+    pub data_dir: PathBuf,
+    /// WAL durability (default: fsync before acknowledging, with group commit).
+    pub wal_sync: SyncPolicy,
+    /// A MemTable is frozen and flushed once it holds this many bytes (default 64 MiB).
+    pub memtable_bytes: usize,
+    /// Writes are refused with backpressure while MemTables hold more than this (default
+    /// 512 MiB): flushes have fallen behind.
+    pub memtable_hard_cap: usize,
+    /// Width of a time partition in nanoseconds (default one day).
+    pub partition_width: i64,
+    /// Points per SSTable block (default 1024).
+    pub block_points: usize,
+    /// A partition is compacted once it has this many L0 files (default 4).
+    pub l0_compaction_trigger: usize,
+    /// Partitions entirely older than this (relative to the wall clock) are dropped.
+    pub retention: Option<Duration>,
+    /// Run flushes, compactions and retention on a background thread (default true). Tests
+    /// turn it off and call [`crate::Engine::flush`] / [`crate::Engine::compact`] themselves.
+    pub background: bool,
+    /// Keep what precedes a corrupt WAL record instead of refusing to open.
+    pub wal_salvage: bool,
+    /// Test hook: sleep this long inside every flush and compaction, so crash tests can kill
+    /// the process while one is running.
+    pub slow_background: Option<Duration>,
+}
+
+impl EngineOptions {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        EngineOptions {
+            data_dir: data_dir.into(),
+            wal_sync: SyncPolicy::Always,
+            memtable_bytes: 64 << 20,
+            memtable_hard_cap: 512 << 20,
+            partition_width: DEFAULT_WIDTH,
+            block_points: strata_codec::DEFAULT_BLOCK_POINTS,
+            l0_compaction_trigger: 4,
+            retention: None,
+            background: true,
+            wal_salvage: false,
+            slow_background: None,
+        }
+    }
+}

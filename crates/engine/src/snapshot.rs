@@ -1,0 +1,68 @@
+//! The read path: a snapshot (MemTables + an `Arc<Version>`) answers "points of this series
+//! field in [start, end)" by merging, oldest source first, every SSTable whose time range and
+//! bloom filter admit the series, then the frozen and active MemTables. The newest write wins
+//! on equal timestamps and tombstones newer than a table hide its points.
+
+use std::sync::Arc;
+
+use strata_codec::BlockDecoder;
+
+use crate::catalog::{Catalog, SeriesId};
+use crate::column::ColumnData;
+use crate::error::Result;
+use crate::memtable::MemTable;
+use crate::version::Version;
+
+/// A consistent read view.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    catalog: Arc<Catalog>,
+    /// Oldest first; the active MemTable is last.
+    mems: Vec<Arc<MemTable>>,
+    version: Arc<Version>,
+}
+
+impl Snapshot {
+    pub(crate) fn new(catalog: Arc<Catalog>, mems: Vec<Arc<MemTable>>, version: Arc<Version>) -> Self {
+        Snapshot { catalog, mems, version }
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Sorted, deduplicated points of one column with `start <= ts < end`; `None` if the
+    /// series has no such field anywhere.
+    pub fn read(&self, series: SeriesId, field: &str, start: i64, end: i64) -> Result<Option<ColumnData>> {
+        let Some(canonical) = self.catalog.canonical(series) else { return Ok(None) };
+        let mut acc: Option<ColumnData> = None;
+        let mut dec = BlockDecoder::default();
+        let mut add = |data: ColumnData| {
+            acc = Some(match acc.take() {
+                None => data,
+                Some(old) if old.value_type() == data.value_type() => ColumnData::merge(&old, &data),
+                Some(old) => old,
+            });
+        };
+        for t in self.version.overlapping(start, end) {
+            let Some(col) = t.reader.columns_of(&canonical).iter().find(|c| c.field == field) else { continue };
+            let mut data = t.reader.read_column(col, start, end, &mut dec)?;
+            let tombs = self.version.tombstones_for(&canonical, t.meta.max_seq);
+            if !tombs.is_empty() {
+                data.retain(|ts| !tombs.iter().any(|tb| tb.start <= ts && ts < tb.end));
+            }
+            add(data);
+        }
+        for m in &self.mems {
+            if let Some(data) = m.read(series, field, start, end) {
+                add(data);
+            }
+        }
+        Ok(acc)
+    }
+
+    /// Number of SSTables a query over `[start, end)` would consult (for pruning reports).
+    pub fn tables_overlapping(&self, start: i64, end: i64) -> usize {
+        self.version.overlapping(start, end).len()
+    }
+}

@@ -1,0 +1,97 @@
+//! A version: the immutable set of live SSTables (and tombstones) a reader sees. Readers hold
+//! an `Arc<Version>`, so a compaction that replaces files cannot delete one under a running
+//! query: an obsolete file is unlinked when the last version holding it is dropped.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::manifest::{FileMeta, Tombstone};
+use crate::sst::SstReader;
+
+/// An open SSTable and its manifest entry.
+#[derive(Debug)]
+pub struct TableHandle {
+    pub meta: FileMeta,
+    pub reader: SstReader,
+    obsolete: AtomicBool,
+}
+
+impl TableHandle {
+    pub fn new(meta: FileMeta, reader: SstReader) -> Self {
+        TableHandle { meta, reader, obsolete: AtomicBool::new(false) }
+    }
+
+    /// Marks the file for deletion once no version refers to it.
+    pub fn mark_obsolete(&self) {
+        self.obsolete.store(true, Ordering::Release);
+    }
+
+    pub fn path(&self) -> &Path {
+        self.reader.path()
+    }
+}
+
+impl Drop for TableHandle {
+    fn drop(&mut self) {
+        if self.obsolete.load(Ordering::Acquire) {
+            if let Err(e) = std::fs::remove_file(self.reader.path()) {
+                tracing::warn!(path = %self.reader.path().display(), error = %e, "could not remove obsolete SSTable");
+            }
+        }
+    }
+}
+
+/// The live tables and tombstones at one moment.
+#[derive(Debug, Default)]
+pub struct Version {
+    pub tables: Vec<Arc<TableHandle>>,
+    pub tombstones: Vec<Tombstone>,
+    by_series: HashMap<String, Vec<Tombstone>>,
+}
+
+impl Version {
+    pub fn new(tables: Vec<Arc<TableHandle>>, tombstones: Vec<Tombstone>) -> Self {
+        let mut by_series: HashMap<String, Vec<Tombstone>> = HashMap::new();
+        for t in &tombstones {
+            by_series.entry(t.series.clone()).or_default().push(t.clone());
+        }
+        Version { tables, tombstones, by_series }
+    }
+
+    /// Tombstones grouped by canonical series key.
+    pub fn tombstones_by_series(&self) -> HashMap<String, Vec<Tombstone>> {
+        self.by_series.clone()
+    }
+
+    /// Tombstones of one series that hide data of a table whose points are all older than
+    /// `max_seq + 1`.
+    pub fn tombstones_for(&self, canonical: &str, max_seq: u64) -> Vec<&Tombstone> {
+        self.by_series
+            .get(canonical)
+            .map(|ts| ts.iter().filter(|t| t.seq > max_seq).collect())
+            .unwrap_or_default()
+    }
+
+    /// Tables that may hold points in `[start, end)`, oldest data first (L1, then by max_seq).
+    pub fn overlapping(&self, start: i64, end: i64) -> Vec<Arc<TableHandle>> {
+        let mut v: Vec<_> = self
+            .tables
+            .iter()
+            .filter(|t| t.meta.max_ts >= start && t.meta.min_ts < end)
+            .cloned()
+            .collect();
+        v.sort_by_key(|t| (std::cmp::Reverse(t.meta.level), t.meta.max_seq, t.meta.id));
+        v
+    }
+
+    pub fn total_bytes(&self) -> u64 {
+        self.tables.iter().map(|t| t.meta.size).sum()
+    }
+}
+
+/// Path of table `id` in `dir`.
+pub fn table_path(dir: &Path, id: u64) -> PathBuf {
+    dir.join(format!("{id:016}.sst"))
+}
