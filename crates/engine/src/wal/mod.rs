@@ -2,7 +2,7 @@
 //! files, with group commit and crash recovery.
 //!
 //! Records are opaque byte payloads (the engine encodes a write batch into
-//! one). The byte layout is specified in `docs/format-wal.md` and implemented
+//! one). The byte layout is specified in `docs/format.md` (section "Write-ahead log") and implemented
 //! in the `format` submodule.
 //!
 //! # Files
