@@ -1,0 +1,245 @@
+//! Prometheus remote write 1.0: a snappy *block*-compressed protobuf
+//! `WriteRequest`, decoded and turned into points.
+//!
+//! Each sample becomes one point: the `__name__` label is the measurement,
+//! the other labels are tags (in the order sent; Prometheus sends them
+//! sorted), the sample value is the float field `value` (NaN allowed: it is
+//! Prometheus' staleness marker) and its millisecond timestamp is converted
+//! to nanoseconds with an overflow check.
+//!
+//! Choices: a label with an empty value is dropped (Prometheus treats it as
+//! absent); an empty label name or a repeated label name is an error.
+//! Metadata, exemplars and native histograms are decoded or skipped but not
+//! turned into points.
+//!
+//! ```text
+//! message WriteRequest { repeated TimeSeries timeseries = 1; reserved 2; repeated MetricMetadata metadata = 3; }
+//! message TimeSeries   { repeated Label labels = 1; repeated Sample samples = 2; }
+//! message Label        { string name = 1; string value = 2; }
+//! message Sample       { double value = 1; int64 timestamp = 2; }
+//! ```
+
+use std::borrow::Cow;
+
+use prost::Message as _;
+
+use crate::error::ProtocolError;
+use crate::point::{FieldValue, PointBatch};
+use crate::precision::Precision;
+
+/// Label holding the metric name, which becomes the measurement.
+pub const NAME_LABEL: &str = "__name__";
+
+/// Name of the float field that holds each sample's value.
+pub const VALUE_FIELD: &str = "value";
+
+/// `prometheus.WriteRequest`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct WriteRequest {
+    /// The series and their samples.
+    #[prost(message, repeated, tag = "1")]
+    pub timeseries: Vec<TimeSeries>,
+    /// Metric metadata (type, help, unit); not turned into points.
+    #[prost(message, repeated, tag = "3")]
+    pub metadata: Vec<MetricMetadata>,
+}
+
+/// `prometheus.TimeSeries`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct TimeSeries {
+    /// Labels, including `__name__`.
+    #[prost(message, repeated, tag = "1")]
+    pub labels: Vec<Label>,
+    /// Samples, oldest first.
+    #[prost(message, repeated, tag = "2")]
+    pub samples: Vec<Sample>,
+}
+
+/// `prometheus.Label`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct Label {
+    /// Label name.
+    #[prost(string, tag = "1")]
+    pub name: String,
+    /// Label value.
+    #[prost(string, tag = "2")]
+    pub value: String,
+}
+
+/// `prometheus.Sample`.
+#[derive(Clone, Copy, PartialEq, prost::Message)]
+pub struct Sample {
+    /// Sample value.
+    #[prost(double, tag = "1")]
+    pub value: f64,
+    /// Timestamp in milliseconds since the Unix epoch.
+    #[prost(int64, tag = "2")]
+    pub timestamp: i64,
+}
+
+/// `prometheus.MetricMetadata`.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct MetricMetadata {
+    /// A [`MetricType`] value.
+    #[prost(enumeration = "MetricType", tag = "1")]
+    pub r#type: i32,
+    /// Metric family name.
+    #[prost(string, tag = "2")]
+    pub metric_family_name: String,
+    /// Help text.
+    #[prost(string, tag = "4")]
+    pub help: String,
+    /// Unit.
+    #[prost(string, tag = "5")]
+    pub unit: String,
+}
+
+/// `prometheus.MetricMetadata.MetricType`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, prost::Enumeration)]
+#[repr(i32)]
+pub enum MetricType {
+    /// UNKNOWN
+    Unknown = 0,
+    /// COUNTER
+    Counter = 1,
+    /// GAUGE
+    Gauge = 2,
+    /// HISTOGRAM
+    Histogram = 3,
+    /// GAUGEHISTOGRAM
+    Gaugehistogram = 4,
+    /// SUMMARY
+    Summary = 5,
+    /// INFO
+    Info = 6,
+    /// STATESET
+    Stateset = 7,
+}
+
+/// Decompresses a snappy block-format body, refusing (before allocating)
+/// any body that announces more than `max_decompressed` bytes.
+pub fn decompress(body: &[u8], max_decompressed: usize) -> Result<Vec<u8>, ProtocolError> {
+    let length = snap::raw::decompress_len(body).map_err(snappy_error)?;
+    if length > max_decompressed {
+        return Err(ProtocolError::RemoteWriteTooLarge {
+            length,
+            limit: max_decompressed,
+        });
+    }
+    let mut out = vec![0; length];
+    let written = snap::raw::Decoder::new()
+        .decompress(body, &mut out)
+        .map_err(snappy_error)?;
+    out.truncate(written);
+    Ok(out)
+}
+
+/// Decompresses and decodes a remote-write body into a [`WriteRequest`].
+pub fn decode(body: &[u8], max_decompressed: usize) -> Result<WriteRequest, ProtocolError> {
+    let raw = decompress(body, max_decompressed)?;
+    WriteRequest::decode(raw.as_slice()).map_err(|err| ProtocolError::RemoteWriteProtobuf {
+        message: err.to_string(),
+    })
+}
+
+/// Compresses `raw` in snappy block format, the inverse of [`decompress`].
+pub fn compress(raw: &[u8]) -> Result<Vec<u8>, ProtocolError> {
+    snap::raw::Encoder::new()
+        .compress_vec(raw)
+        .map_err(snappy_error)
+}
+
+/// Encodes a [`WriteRequest`] as a remote-write body (protobuf, then snappy
+/// block format): for tests, benchmark tools and clients.
+pub fn encode(request: &WriteRequest) -> Result<Vec<u8>, ProtocolError> {
+    compress(&request.encode_to_vec())
+}
+
+/// Turns a decoded request into a new batch whose strings borrow from
+/// `request` (no copies).
+pub fn to_points(request: &WriteRequest) -> Result<PointBatch<'_>, ProtocolError> {
+    let mut batch = PointBatch::new();
+    to_points_into(request, &mut batch)?;
+    Ok(batch)
+}
+
+/// Appends the points of a decoded request to `batch`.
+///
+/// All or nothing: on error, `batch` is left as it was before the call.
+pub fn to_points_into<'r>(
+    request: &'r WriteRequest,
+    batch: &mut PointBatch<'r>,
+) -> Result<(), ProtocolError> {
+    let mark = batch.mark();
+    let result = request
+        .timeseries
+        .iter()
+        .enumerate()
+        .try_for_each(|(series, ts)| series_to_points(series, ts, batch));
+    if result.is_err() {
+        batch.rollback(mark);
+    }
+    result
+}
+
+fn series_to_points<'r>(
+    series: usize,
+    ts: &'r TimeSeries,
+    batch: &mut PointBatch<'r>,
+) -> Result<(), ProtocolError> {
+    let mut name: Option<&'r str> = None;
+    for (i, label) in ts.labels.iter().enumerate() {
+        if label.name.is_empty() {
+            return Err(ProtocolError::RemoteWriteEmptyLabelName { series });
+        }
+        let earlier = ts.labels.get(..i).unwrap_or_default();
+        if earlier.iter().any(|other| other.name == label.name) {
+            return Err(ProtocolError::RemoteWriteDuplicateLabel {
+                series,
+                label: crate::error::excerpt(&label.name),
+            });
+        }
+        if label.name == NAME_LABEL {
+            name = Some(&label.value);
+        }
+    }
+    let name = match name {
+        Some(name) if !name.is_empty() => name,
+        _ => return Err(ProtocolError::RemoteWriteMissingName { series }),
+    };
+    let tags = ts
+        .labels
+        .iter()
+        .filter(|label| label.name != NAME_LABEL && !label.value.is_empty())
+        .map(|label| {
+            (
+                Cow::Borrowed(label.name.as_str()),
+                Cow::Borrowed(label.value.as_str()),
+            )
+        });
+    for (index, sample) in ts.samples.iter().enumerate() {
+        let timestamp = Precision::Milliseconds
+            .checked_to_nanos(sample.timestamp)
+            .ok_or(ProtocolError::RemoteWriteTimestampOverflow {
+                series,
+                sample: index,
+                timestamp: sample.timestamp,
+            })?;
+        batch.push(
+            name,
+            tags.clone(),
+            [(Cow::Borrowed(VALUE_FIELD), FieldValue::Float(sample.value))],
+            Some(timestamp),
+        );
+    }
+    Ok(())
+}
+
+fn snappy_error(err: snap::Error) -> ProtocolError {
+    ProtocolError::RemoteWriteSnappy {
+        message: err.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;
