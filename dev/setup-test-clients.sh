@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the real clients the integration tests drive, when they are missing:
+#   - the `influxdb-client` Python package (writes through /api/v2/write),
+#   - Debian's `prometheus` 2.42 (sends remote write to /api/v1/write).
+# Tests whose client cannot be installed print a loud SKIPPED line instead of failing.
+set -uo pipefail
+
+if ! python3 -c "import influxdb_client" 2>/dev/null; then
+  echo "setup: installing influxdb-client (pip)"
+  python3 -m pip install --quiet --disable-pip-version-check influxdb-client \
+    || echo "setup: WARNING: could not install influxdb-client; its test will be skipped" >&2
+fi
+
+if ! command -v prometheus >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing prometheus (apt-get)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null) \
+      || echo "setup: WARNING: could not install prometheus; its test will be skipped" >&2
+  else
+    echo "setup: WARNING: prometheus missing and apt-get unavailable (not root?); its test will be skipped" >&2
+  fi
+fi
+# The Debian package starts nothing here (no systemd), but stop a service if one runs.
+if command -v systemctl >/dev/null 2>&1; then systemctl stop prometheus >/dev/null 2>&1 || true; fi
+exit 0

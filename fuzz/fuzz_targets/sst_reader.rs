@@ -1,0 +1,25 @@
+//! Fuzz target: opening an arbitrary SSTable and reading every block must never panic;
+//! damage is reported as an error.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use strata_codec::BlockDecoder;
+use strata_engine::ColumnData;
+use strata_engine::sst::SstReader;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(dir) = tempfile::tempdir() else { return };
+    let path = dir.path().join("0000000000000001.sst");
+    if std::fs::write(&path, data).is_err() {
+        return;
+    }
+    let Ok(reader) = SstReader::open(&path) else { return };
+    let mut dec = BlockDecoder::default();
+    for col in reader.columns() {
+        let mut out = ColumnData::new(col.value_type);
+        for block in &col.blocks {
+            let _ = reader.read_block(block, &mut dec, &mut out);
+        }
+    }
+});

@@ -1,0 +1,9 @@
+//! Fuzz target: the WAL record payload decoder (a write batch) must never panic.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = strata_engine::wal_record::decode(data);
+});
