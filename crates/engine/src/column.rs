@@ -120,6 +120,19 @@ impl ColumnData {
         }
     }
 
+    /// Appends `other` (same type, all later timestamps) to this column.
+    pub fn append(&mut self, other: &ColumnData) {
+        match (&mut self.values, &other.values) {
+            (Column::Float(a), Column::Float(b)) => a.extend_from_slice(b),
+            (Column::Integer(a), Column::Integer(b)) => a.extend_from_slice(b),
+            (Column::Unsigned(a), Column::Unsigned(b)) => a.extend_from_slice(b),
+            (Column::Boolean(a), Column::Boolean(b)) => a.extend_from_slice(b),
+            (Column::String(a), Column::String(b)) => a.extend_from_slice(b),
+            _ => return,
+        }
+        self.ts.extend_from_slice(&other.ts);
+    }
+
     /// Merges two sorted, deduplicated runs; on equal timestamps `newer` wins.
     pub fn merge(older: &ColumnData, newer: &ColumnData) -> ColumnData {
         if older.is_empty() {

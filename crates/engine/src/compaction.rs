@@ -68,7 +68,7 @@ fn compact_partition(s: &Shared, version: &Version, partition: i64, mut inputs: 
         let mut acc: Option<ColumnData> = None;
         for t in &inputs {
             let Some(col) = t.reader.columns_of(&series).iter().find(|c| c.field == field) else { continue };
-            let mut data = t.reader.read_column(col, i64::MIN, i64::MAX, &mut dec)?;
+            let mut data = t.reader.read_column(col, i64::MIN, i64::MAX, &mut dec, None)?;
             let tombs = version.tombstones_for(&series, t.meta.max_seq);
             if !tombs.is_empty() {
                 data.retain(|ts| !tombs.iter().any(|tb| tb.start <= ts && ts < tb.end));
@@ -108,6 +108,7 @@ fn install(s: &Shared, removed: &[Arc<TableHandle>], added: Option<Arc<TableHand
     drop(v);
     for r in removed {
         r.mark_obsolete();
+        s.cache.evict_table(r.meta.id);
     }
 }
 

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use parking_lot::{Condvar, Mutex, RwLock};
 
+use crate::cache::BlockCache;
 use crate::catalog::{Catalog, SeriesId};
 use crate::error::{Error, Result};
 use crate::io::{FileSystem, StdFs};
@@ -45,6 +46,7 @@ pub(crate) struct Shared {
     pub fs: Arc<dyn FileSystem>,
     pub sst_dir: PathBuf,
     pub catalog: Arc<Catalog>,
+    pub cache: Arc<BlockCache>,
     pub wal: Wal,
     pub manifest: Manifest,
     pub mem: RwLock<MemState>,
@@ -130,6 +132,7 @@ impl Engine {
         let shared = Arc::new(Shared {
             sst_dir,
             catalog,
+            cache: Arc::new(BlockCache::new(opts.block_cache_bytes)),
             wal,
             manifest,
             mem: RwLock::new(MemState { active, frozen: VecDeque::new() }),
@@ -272,7 +275,7 @@ impl Engine {
         // it drops the frozen MemTable, so no point can be missed in between.
         let version = s.version.read().clone();
         drop(mem);
-        Snapshot::new(s.catalog.clone(), mems, version)
+        Snapshot::new(s.catalog.clone(), mems, version, s.cache.clone())
     }
 
     /// The series catalog (ids, postings, field types).
@@ -314,9 +317,17 @@ impl Engine {
             memtable_bytes: active as u64,
             frozen_memtable_bytes: frozen as u64,
             series: s.catalog.len() as u64,
+            cache_hits: s.cache.hits(),
+            cache_misses: s.cache.misses(),
+            cache_bytes: s.cache.bytes() as u64,
             levels,
             wal: s.wal.stats(),
         }
+    }
+
+    /// Empties the block cache (benchmarks measure cold reads with it).
+    pub fn clear_block_cache(&self) {
+        self.shared.cache.clear();
     }
 
     /// Information on every live SSTable, for `strata inspect`.

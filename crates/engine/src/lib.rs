@@ -8,6 +8,7 @@
 //! [`Snapshot`] that merges MemTables and SSTables per series column. The [`catalog`] maps
 //! series keys to ids and keeps the tag postings. All file access goes through [`io`].
 
+pub mod cache;
 pub mod catalog;
 pub mod column;
 pub mod error;
@@ -29,6 +30,7 @@ mod compaction;
 mod db;
 mod flush;
 
+pub use cache::BlockCache;
 pub use catalog::{Catalog, MeasurementIndex, SeriesId};
 pub use column::ColumnData;
 pub use db::Engine;

@@ -22,6 +22,8 @@ pub struct EngineOptions {
     pub partition_width: i64,
     /// Points per SSTable block (default 1024).
     pub block_points: usize,
+    /// Bytes of decoded blocks kept in the block cache (default 64 MiB; 0 disables it).
+    pub block_cache_bytes: usize,
     /// A partition is compacted once it has this many L0 files (default 4).
     pub l0_compaction_trigger: usize,
     /// Partitions entirely older than this (relative to the wall clock) are dropped.
@@ -45,6 +47,7 @@ impl EngineOptions {
             memtable_hard_cap: 512 << 20,
             partition_width: DEFAULT_WIDTH,
             block_points: strata_codec::DEFAULT_BLOCK_POINTS,
+            block_cache_bytes: 64 << 20,
             l0_compaction_trigger: 4,
             retention: None,
             background: true,

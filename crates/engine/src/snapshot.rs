@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use strata_codec::BlockDecoder;
 
+use crate::cache::BlockCache;
 use crate::catalog::{Catalog, SeriesId};
 use crate::column::ColumnData;
 use crate::error::Result;
@@ -20,11 +21,17 @@ pub struct Snapshot {
     /// Oldest first; the active MemTable is last.
     mems: Vec<Arc<MemTable>>,
     version: Arc<Version>,
+    cache: Arc<BlockCache>,
 }
 
 impl Snapshot {
-    pub(crate) fn new(catalog: Arc<Catalog>, mems: Vec<Arc<MemTable>>, version: Arc<Version>) -> Self {
-        Snapshot { catalog, mems, version }
+    pub(crate) fn new(
+        catalog: Arc<Catalog>,
+        mems: Vec<Arc<MemTable>>,
+        version: Arc<Version>,
+        cache: Arc<BlockCache>,
+    ) -> Self {
+        Snapshot { catalog, mems, version, cache }
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -46,7 +53,7 @@ impl Snapshot {
         };
         for t in self.version.overlapping(start, end) {
             let Some(col) = t.reader.columns_of(&canonical).iter().find(|c| c.field == field) else { continue };
-            let mut data = t.reader.read_column(col, start, end, &mut dec)?;
+            let mut data = t.reader.read_column(col, start, end, &mut dec, Some((&self.cache, t.meta.id)))?;
             let tombs = self.version.tombstones_for(&canonical, t.meta.max_seq);
             if !tombs.is_empty() {
                 data.retain(|ts| !tombs.iter().any(|tb| tb.start <= ts && ts < tb.end));

@@ -34,6 +34,9 @@ pub struct EngineStats {
     pub memtable_bytes: u64,
     pub frozen_memtable_bytes: u64,
     pub series: u64,
+    pub cache_hits: u64,
+    pub cache_misses: u64,
+    pub cache_bytes: u64,
     /// Index 0: L0 (flushed), 1: L1 (compacted).
     pub levels: [LevelStats; 2],
     pub wal: WalStats,

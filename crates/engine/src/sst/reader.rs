@@ -4,12 +4,14 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use memmap2::Mmap;
 use strata_codec::BlockDecoder;
 
 use super::bloom::Bloom;
 use super::format::{BLOCK_TRAILER, BlockMeta, ColumnMeta, FOOTER_LEN, Footer, HEADER_LEN, MAGIC, Meta, VERSION};
+use crate::cache::BlockCache;
 use crate::column::ColumnData;
 use crate::error::{Error, Result};
 
@@ -143,17 +145,40 @@ impl SstReader {
         Ok(())
     }
 
-    /// The points of one column with `start <= ts < end`, decoding only overlapping blocks.
-    pub fn read_column(&self, column: &ColumnMeta, start: i64, end: i64, dec: &mut BlockDecoder) -> Result<ColumnData> {
+    /// The points of one column with `start <= ts < end`, decoding only the blocks that
+    /// overlap the range; decoded blocks come from and go to `cache` under `table_id`.
+    pub fn read_column(
+        &self,
+        column: &ColumnMeta,
+        start: i64,
+        end: i64,
+        dec: &mut BlockDecoder,
+        cache: Option<(&BlockCache, u64)>,
+    ) -> Result<ColumnData> {
         let mut out = ColumnData::new(column.value_type);
-        let mut block = ColumnData::new(column.value_type);
         for b in &column.blocks {
             if b.max_ts < start || b.min_ts >= end {
                 continue;
             }
-            self.read_block(b, dec, &mut block)?;
-            let part = if b.min_ts >= start && b.max_ts < end { block.clone() } else { block.slice(start, end) };
-            out = if out.is_empty() { part } else { ColumnData::merge(&out, &part) };
+            let cached = cache.and_then(|(c, id)| c.get((id, b.offset)));
+            let block = match cached {
+                Some(block) => block,
+                None => {
+                    let mut block = ColumnData::new(column.value_type);
+                    self.read_block(b, dec, &mut block)?;
+                    let block = Arc::new(block);
+                    if let Some((c, id)) = cache {
+                        c.insert((id, b.offset), block.clone());
+                    }
+                    block
+                }
+            };
+            // Blocks of a column are sorted and disjoint: append the part in range.
+            if b.min_ts >= start && b.max_ts < end {
+                out.append(&block);
+            } else {
+                out.append(&block.slice(start, end));
+            }
         }
         Ok(out)
     }

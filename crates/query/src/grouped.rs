@@ -1,0 +1,81 @@
+//! Aggregated output of one output series (a series, or a `group_by` group): for each field,
+//! every member series' column is read in turn, bucketed into per-window states and merged
+//! into the group's windows, so only one column is held at a time. The rows are the windows
+//! where any field has data; `order` and `limit` apply to them (trimming per column early).
+
+use std::collections::BTreeMap;
+
+use strata_engine::SeriesId;
+
+use crate::aggregate::State;
+use crate::align::{align, select, union};
+use crate::budget::Budget;
+use crate::columns::read_column;
+use crate::error::QueryError;
+use crate::execute::{Built, Ctx};
+use crate::plan::FieldPlan;
+use crate::request::{Aggregate, Order};
+use crate::result::FieldOut;
+use crate::window::{Windowing, Windows, keep, merge_windows};
+
+type FieldWindows<'f> = (&'f str, Vec<i64>, Vec<Option<FieldOut>>);
+
+/// Builds the aggregated rows of the series `members` (in tag order); `None` if none of them
+/// has a point in range.
+pub(crate) fn aggregate_group(
+    ctx: &Ctx<'_>,
+    members: &[SeriesId],
+    fields: &[FieldPlan],
+    agg: &Aggregate,
+    windowing: &Windowing,
+    budget: &mut Budget,
+) -> Result<Built, QueryError> {
+    // (field, window starts, finished values)
+    let mut per_field: Vec<FieldWindows<'_>> = Vec::with_capacity(fields.len());
+    for f in fields {
+        let Some(empty) = State::new(agg.function, f.ty, agg.q.unwrap_or(0.5)) else {
+            continue;
+        };
+        let mut acc: Windows = Vec::new();
+        for &id in members {
+            let Some(col) = read_column(ctx.snapshot, id, &f.name, f.ty, ctx.start_ns, ctx.end_ns)?
+            else {
+                continue;
+            };
+            let mut windows = windowing.bucket(&col.ts, col.values.as_ref(), &empty);
+            drop(col);
+            keep(&mut windows, ctx.limit, ctx.order);
+            acc = merge_windows(acc, windows);
+            keep(&mut acc, ctx.limit, ctx.order);
+            // Every window of one field is a row of the result (limit is applied already).
+            budget.check(acc.len())?;
+        }
+        if !acc.is_empty() {
+            let (starts, values) = acc.into_iter().map(|(w, s)| (w, s.finish())).unzip();
+            per_field.push((&f.name, starts, values));
+        }
+    }
+    let lists: Vec<&[i64]> = per_field.iter().map(|(_, w, _)| w.as_slice()).collect();
+    let all = union(&lists);
+    let rows = &all[select(all.len(), ctx.limit, ctx.order)];
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    budget.take(rows.len())?;
+    let desc = ctx.order == Order::Desc;
+    let mut timestamps: Vec<i64> = rows.iter().map(|&w| windowing.stamp(w)).collect();
+    if desc {
+        timestamps.reverse();
+    }
+    let mut out = BTreeMap::new();
+    for (name, starts, mut values) in per_field {
+        let (mut column, any) = align(rows, &starts, |i| values.get_mut(i).and_then(Option::take));
+        if any {
+            if desc {
+                column.reverse();
+            }
+            out.insert(name.to_string(), column);
+        }
+    }
+    Ok(Some((timestamps, out)))
+}
