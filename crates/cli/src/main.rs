@@ -1,6 +1,10 @@
 //! The `strata` command: runs the server and the operator tools.
 
+mod client;
 mod codec_report;
+mod import;
+mod inspect;
+mod query;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,6 +21,19 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the HTTP server (API.md) on a data directory. Every option can come from a TOML
+    /// file (--config), a STRATA_* environment variable or a flag (that order of precedence,
+    /// lowest first). Logs go to stderr (filter with RUST_LOG); `listening on ADDR` goes to
+    /// stdout once the port is bound. SIGINT/SIGTERM drain requests and close the engine.
+    Serve(strata_server::ServeArgs),
+    /// Send a file of points (line protocol, or CSV `series,timestamp,value` with ms
+    /// timestamps) to a running server, in batches.
+    Import(import::ImportArgs),
+    /// Query a running server (POST /query) and print a table or the JSON answer.
+    Query(query::QueryArgs),
+    /// List the partitions, levels and SSTables of a data directory (stop the server first);
+    /// --verify checks every block checksum.
+    Inspect(inspect::InspectArgs),
     /// Print bytes per point of every codec scheme on a file of points (CSV
     /// `series,timestamp,value` with ms timestamps, or line protocol with ns timestamps).
     CodecReport {
@@ -31,7 +48,12 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::CodecReport { file, block_points } => match codec_report::run(&file, block_points) {
+        Command::Serve(args) => serve(&args),
+        Command::Import(args) => report(import::run(&args)),
+        Command::Query(args) => report(query::run(&args)),
+        Command::Inspect(args) => inspect::run(&args),
+        Command::CodecReport { file, block_points } => match codec_report::run(&file, block_points)
+        {
             Ok(text) => {
                 print!("{text}");
                 ExitCode::SUCCESS
@@ -41,5 +63,43 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+    }
+}
+
+fn serve(args: &strata_server::ServeArgs) -> ExitCode {
+    strata_server::logging::init();
+    let config = match args.load() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(strata_server::serve(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn report(result: Result<(), client::CliError>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
     }
 }

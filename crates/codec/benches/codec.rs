@@ -7,13 +7,17 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use strata_codec::{BlockDecoder, BlockEncoder, Column, ColumnRef, DEFAULT_BLOCK_POINTS, gorilla, timestamp};
+use strata_codec::{
+    BlockDecoder, BlockEncoder, Column, ColumnRef, DEFAULT_BLOCK_POINTS, gorilla, timestamp,
+};
 
 const BLOCKS: usize = 64;
 
 fn regular() -> (Vec<i64>, Vec<f64>) {
     let n = DEFAULT_BLOCK_POINTS * BLOCKS;
-    let ts = (0..n as i64).map(|i| 1_700_000_000_000_000_000 + i * 10_000_000_000).collect();
+    let ts = (0..n as i64)
+        .map(|i| 1_700_000_000_000_000_000 + i * 10_000_000_000)
+        .collect();
     let mut x: u64 = 42;
     let mut level = 5000i64;
     let vals = (0..n)
@@ -30,7 +34,9 @@ fn regular() -> (Vec<i64>, Vec<f64>) {
 
 fn counter() -> (Vec<i64>, Vec<f64>) {
     let n = DEFAULT_BLOCK_POINTS * BLOCKS;
-    let ts = (0..n as i64).map(|i| 1_700_000_000_000_000_000 + i * 10_000_000_000).collect();
+    let ts = (0..n as i64)
+        .map(|i| 1_700_000_000_000_000_000 + i * 10_000_000_000)
+        .collect();
     let vals = (0..n).map(|i| (1_000_000 + i * 1500) as f64).collect();
     (ts, vals)
 }
@@ -40,7 +46,8 @@ fn encode_all(enc: &mut BlockEncoder, ts: &[i64], vals: &[f64]) -> Vec<Vec<u8>> 
         .zip(vals.chunks(DEFAULT_BLOCK_POINTS))
         .map(|(t, v)| {
             let mut out = Vec::new();
-            enc.encode(t, ColumnRef::Float(v), &mut out).expect("encode");
+            enc.encode(t, ColumnRef::Float(v), &mut out)
+                .expect("encode");
             out
         })
         .collect()
@@ -50,7 +57,9 @@ fn bench_set(c: &mut Criterion, name: &str, (ts, vals): (Vec<i64>, Vec<f64>)) {
     let mut g = c.benchmark_group(name);
     g.throughput(Throughput::Elements(ts.len() as u64));
     let mut enc = BlockEncoder::default();
-    g.bench_function("encode", |b| b.iter(|| black_box(encode_all(&mut enc, &ts, &vals))));
+    g.bench_function("encode", |b| {
+        b.iter(|| black_box(encode_all(&mut enc, &ts, &vals)))
+    });
     let blocks = encode_all(&mut enc, &ts, &vals);
     let mut dec = BlockDecoder::default();
     let mut out_ts = Vec::with_capacity(DEFAULT_BLOCK_POINTS);
@@ -58,7 +67,8 @@ fn bench_set(c: &mut Criterion, name: &str, (ts, vals): (Vec<i64>, Vec<f64>)) {
     g.bench_function("decode", |b| {
         b.iter(|| {
             for block in &blocks {
-                dec.decode(block, &mut out_ts, &mut out_vals).expect("decode");
+                dec.decode(block, &mut out_ts, &mut out_vals)
+                    .expect("decode");
                 black_box((&out_ts, &out_vals));
             }
         })
@@ -89,8 +99,10 @@ fn bench_gorilla(c: &mut Criterion) {
             for (tb, vb) in &blocks {
                 t_out.clear();
                 v_out.clear();
-                timestamp::decode(&mut strata_codec::varint::Cursor::new(tb), &mut t_out).expect("ts");
-                gorilla::decode(&mut strata_codec::varint::Cursor::new(vb), &mut v_out).expect("vals");
+                timestamp::decode(&mut strata_codec::varint::Cursor::new(tb), &mut t_out)
+                    .expect("ts");
+                gorilla::decode(&mut strata_codec::varint::Cursor::new(vb), &mut v_out)
+                    .expect("vals");
                 black_box((&t_out, &v_out));
             }
         })

@@ -147,7 +147,15 @@ mod tests {
         let v: Vec<i64> = (0..1000).map(|i| (i * 7919) % 1013 - 500).collect();
         round_trip(&v);
         for w in 0..64 {
-            let v: Vec<i64> = (0..130).map(|i| if i % 2 == 0 { 0 } else { ((1u64 << w) - 1) as i64 }).collect();
+            let v: Vec<i64> = (0..130)
+                .map(|i| {
+                    if i % 2 == 0 {
+                        0
+                    } else {
+                        ((1u64 << w) - 1) as i64
+                    }
+                })
+                .collect();
             round_trip(&v);
         }
     }

@@ -33,7 +33,12 @@ impl ValueType {
             3 => ValueType::Unsigned,
             4 => ValueType::Boolean,
             5 => ValueType::String,
-            _ => return Err(CodecError::UnknownTag { what: "value type", tag }),
+            _ => {
+                return Err(CodecError::UnknownTag {
+                    what: "value type",
+                    tag,
+                });
+            }
         })
     }
 
@@ -142,7 +147,12 @@ pub struct BlockEncoder {
 
 impl BlockEncoder {
     /// Appends one block of `ts` and `values` to `out`, each column in its smallest scheme.
-    pub fn encode(&mut self, ts: &[i64], values: ColumnRef<'_>, out: &mut Vec<u8>) -> Result<BlockSchemes> {
+    pub fn encode(
+        &mut self,
+        ts: &[i64],
+        values: ColumnRef<'_>,
+        out: &mut Vec<u8>,
+    ) -> Result<BlockSchemes> {
         if ts.len() != values.len() {
             return Err(CodecError::Inconsistent {
                 what: "block",
@@ -179,7 +189,10 @@ impl BlockEncoder {
                 string::StringScheme::Lz4 => "string-lz4",
             },
         };
-        Ok(BlockSchemes { timestamps: ts_scheme.name(), values })
+        Ok(BlockSchemes {
+            timestamps: ts_scheme.name(),
+            values,
+        })
     }
 }
 

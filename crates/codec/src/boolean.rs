@@ -45,7 +45,12 @@ pub fn encode(values: &[bool], out: &mut Vec<u8>) -> BoolScheme {
         out.push(TAG_BITPACK);
         put_uvarint(out, values.len() as u64);
         for chunk in values.chunks(8) {
-            out.push(chunk.iter().enumerate().fold(0u8, |b, (i, &v)| b | (u8::from(v) << i)));
+            out.push(
+                chunk
+                    .iter()
+                    .enumerate()
+                    .fold(0u8, |b, (i, &v)| b | (u8::from(v) << i)),
+            );
         }
         BoolScheme::BitPack
     }
@@ -88,7 +93,10 @@ pub fn decode(cur: &mut Cursor<'_>, out: &mut Vec<bool>) -> Result<BoolScheme> {
             }
             Ok(BoolScheme::Runs)
         }
-        _ => Err(CodecError::UnknownTag { what: "boolean scheme", tag }),
+        _ => Err(CodecError::UnknownTag {
+            what: "boolean scheme",
+            tag,
+        }),
     }
 }
 

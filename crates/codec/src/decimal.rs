@@ -79,7 +79,14 @@ mod tests {
     #[test]
     fn rejects_what_is_not_exact() {
         let mut m = Vec::new();
-        for bad in [f64::NAN, -0.0, f64::INFINITY, 1.0 / 3.0, 1e300, f64::MIN_POSITIVE] {
+        for bad in [
+            f64::NAN,
+            -0.0,
+            f64::INFINITY,
+            1.0 / 3.0,
+            1e300,
+            f64::MIN_POSITIVE,
+        ] {
             assert_eq!(scale(&[1.0, bad], &mut m), None, "{bad:?}");
         }
     }

@@ -24,7 +24,11 @@ pub enum FloatScheme {
 }
 
 impl FloatScheme {
-    pub const ALL: [FloatScheme; 3] = [FloatScheme::Gorilla, FloatScheme::Decimal, FloatScheme::BitsInt];
+    pub const ALL: [FloatScheme; 3] = [
+        FloatScheme::Gorilla,
+        FloatScheme::Decimal,
+        FloatScheme::BitsInt,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -55,11 +59,18 @@ impl FloatEncoder {
 
     fn load_bit_ints(&mut self, values: &[f64]) -> (integer::IntScheme, usize) {
         self.bit_ints.clear();
-        self.bit_ints.extend(values.iter().map(|v| v.to_bits() as i64));
+        self.bit_ints
+            .extend(values.iter().map(|v| v.to_bits() as i64));
         integer::choose(&self.bit_ints, &mut self.scratch)
     }
 
-    fn write_ints(&mut self, tag: u8, exponent: Option<u8>, scheme: integer::IntScheme, out: &mut Vec<u8>) {
+    fn write_ints(
+        &mut self,
+        tag: u8,
+        exponent: Option<u8>,
+        scheme: integer::IntScheme,
+        out: &mut Vec<u8>,
+    ) {
         out.push(tag);
         let ints = match exponent {
             Some(e) => {
@@ -73,7 +84,12 @@ impl FloatEncoder {
 
     /// Encodes with one given scheme; `None` if the scheme cannot represent these values
     /// (decimal on non-decimal data).
-    pub fn encode_with(&mut self, values: &[f64], scheme: FloatScheme, out: &mut Vec<u8>) -> Option<()> {
+    pub fn encode_with(
+        &mut self,
+        values: &[f64],
+        scheme: FloatScheme,
+        out: &mut Vec<u8>,
+    ) -> Option<()> {
         match scheme {
             FloatScheme::Gorilla => self.write_gorilla(values, out),
             FloatScheme::Decimal => {
@@ -147,7 +163,11 @@ impl FloatEncoder {
 }
 
 /// Decodes one float column from `cur`, appending to `out`.
-pub fn decode(cur: &mut Cursor<'_>, out: &mut Vec<f64>, ints: &mut Vec<i64>) -> Result<FloatScheme> {
+pub fn decode(
+    cur: &mut Cursor<'_>,
+    out: &mut Vec<f64>,
+    ints: &mut Vec<i64>,
+) -> Result<FloatScheme> {
     let tag = cur.u8("float scheme")?;
     match tag {
         TAG_GORILLA => {
@@ -176,7 +196,10 @@ pub fn decode(cur: &mut Cursor<'_>, out: &mut Vec<f64>, ints: &mut Vec<i64>) -> 
             out.extend(ints.iter().map(|&b| f64::from_bits(b as u64)));
             Ok(FloatScheme::BitsInt)
         }
-        _ => Err(CodecError::UnknownTag { what: "float scheme", tag }),
+        _ => Err(CodecError::UnknownTag {
+            what: "float scheme",
+            tag,
+        }),
     }
 }
 
@@ -204,7 +227,10 @@ mod tests {
         }
         let mut buf = Vec::new();
         let chosen = enc.encode(values, &mut buf);
-        let gorilla = sizes.iter().find(|s| s.0 == FloatScheme::Gorilla).map(|s| s.1);
+        let gorilla = sizes
+            .iter()
+            .find(|s| s.0 == FloatScheme::Gorilla)
+            .map(|s| s.1);
         assert!(buf.len() <= gorilla.unwrap_or(usize::MAX));
         (chosen, buf.len())
     }
@@ -232,6 +258,13 @@ mod tests {
     fn special_values_round_trip() {
         round_trip(&[]);
         round_trip(&[-0.0]);
-        round_trip(&[f64::NAN, f64::INFINITY, -0.0, 1.5, f64::from_bits(1), f64::from_bits(u64::MAX)]);
+        round_trip(&[
+            f64::NAN,
+            f64::INFINITY,
+            -0.0,
+            1.5,
+            f64::from_bits(1),
+            f64::from_bits(u64::MAX),
+        ]);
     }
 }

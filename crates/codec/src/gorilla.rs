@@ -59,10 +59,14 @@ pub fn size_lower_bound(bits: &[u64]) -> (usize, usize) {
             total_bits += 1;
         } else {
             // A reused window is never narrower than this value's own meaningful bits.
-            total_bits += 2 + 64 - xor.leading_zeros().min(31) as usize - xor.trailing_zeros() as usize;
+            total_bits +=
+                2 + 64 - xor.leading_zeros().min(31) as usize - xor.trailing_zeros() as usize;
         }
     }
-    (uvarint_len(bits.len() as u64) + total_bits.div_ceil(8), repeats)
+    (
+        uvarint_len(bits.len() as u64) + total_bits.div_ceil(8),
+        repeats,
+    )
 }
 
 /// Decodes one Gorilla column from `cur`, appending bit patterns to `out`.

@@ -64,12 +64,22 @@ impl IntScheme {
             0 => Transform::Raw,
             1 => Transform::Delta,
             2 => Transform::DeltaOfDelta,
-            _ => return Err(CodecError::UnknownTag { what: "integer transform", tag }),
+            _ => {
+                return Err(CodecError::UnknownTag {
+                    what: "integer transform",
+                    tag,
+                });
+            }
         };
         let packing = match tag >> 4 {
             0 => Packing::BitPack,
             1 => Packing::RunLength,
-            _ => return Err(CodecError::UnknownTag { what: "integer packing", tag }),
+            _ => {
+                return Err(CodecError::UnknownTag {
+                    what: "integer packing",
+                    tag,
+                });
+            }
         };
         Ok(IntScheme { transform, packing })
     }
@@ -119,7 +129,11 @@ fn residuals(values: &[i64], transform: Transform, out: &mut Vec<i64>) -> (usize
 }
 
 fn header_size(count: usize, prefix: &[i64]) -> usize {
-    1 + uvarint_len(count as u64) + prefix.iter().map(|&p| uvarint_len(zigzag(p))).sum::<usize>()
+    1 + uvarint_len(count as u64)
+        + prefix
+            .iter()
+            .map(|&p| uvarint_len(zigzag(p)))
+            .sum::<usize>()
 }
 
 /// The smallest scheme for `values` and its exact encoded size.

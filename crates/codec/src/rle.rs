@@ -37,7 +37,9 @@ pub fn count_runs(values: &[i64]) -> usize {
 /// Exact number of bytes [`encode`] produces for `values`.
 pub fn encoded_size(values: &[i64]) -> usize {
     let mut size = 0;
-    for_each_run(values, |v, n| size += uvarint_len(zigzag(v)) + uvarint_len(n));
+    for_each_run(values, |v, n| {
+        size += uvarint_len(zigzag(v)) + uvarint_len(n)
+    });
     size
 }
 

@@ -109,12 +109,13 @@ pub fn decode(cur: &mut Cursor<'_>, out: &mut Vec<String>) -> Result<StringSchem
             }
             out.reserve(count);
             for id in ids {
-                let s = usize::try_from(id).ok().and_then(|i| entries.get(i)).ok_or_else(|| {
-                    CodecError::Inconsistent {
+                let s = usize::try_from(id)
+                    .ok()
+                    .and_then(|i| entries.get(i))
+                    .ok_or_else(|| CodecError::Inconsistent {
                         what: "dictionary column",
                         detail: format!("index {id} outside a dictionary of {n}"),
-                    }
-                })?;
+                    })?;
                 out.push(s.clone());
             }
             Ok(StringScheme::Dictionary)
@@ -124,7 +125,10 @@ pub fn decode(cur: &mut Cursor<'_>, out: &mut Vec<String>) -> Result<StringSchem
             let clen = cur.count("compressed string bytes", MAX_RAW_BYTES)?;
             let compressed = cur.bytes(clen, "compressed strings")?;
             let raw = lz4_flex::block::decompress(compressed, raw_len).map_err(|e| {
-                CodecError::Inconsistent { what: "lz4 string block", detail: e.to_string() }
+                CodecError::Inconsistent {
+                    what: "lz4 string block",
+                    detail: e.to_string(),
+                }
             })?;
             let mut rc = Cursor::new(&raw);
             out.reserve(count);
@@ -134,7 +138,10 @@ pub fn decode(cur: &mut Cursor<'_>, out: &mut Vec<String>) -> Result<StringSchem
             rc.finish("lz4 string block")?;
             Ok(StringScheme::Lz4)
         }
-        _ => Err(CodecError::UnknownTag { what: "string scheme", tag }),
+        _ => Err(CodecError::UnknownTag {
+            what: "string scheme",
+            tag,
+        }),
     }
 }
 
@@ -157,7 +164,9 @@ mod tests {
     fn low_cardinality_uses_the_dictionary() {
         // A pseudo-random pick, so LZ4 finds no long repeats.
         let v: Vec<&str> = (0..500u64)
-            .map(|i| ["ok", "warn", "crit"][(i.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 61) as usize % 3])
+            .map(|i| {
+                ["ok", "warn", "crit"][(i.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 61) as usize % 3]
+            })
             .collect();
         assert_eq!(round_trip(&v), StringScheme::Dictionary);
         round_trip(&[]);
@@ -166,7 +175,9 @@ mod tests {
 
     #[test]
     fn unique_strings_round_trip() {
-        let owned: Vec<String> = (0..300).map(|i| format!("request {i} took {}ms", i * 3)).collect();
+        let owned: Vec<String> = (0..300)
+            .map(|i| format!("request {i} took {}ms", i * 3))
+            .collect();
         let v: Vec<&str> = owned.iter().map(|s| s.as_str()).collect();
         round_trip(&v);
     }

@@ -180,7 +180,8 @@ pub fn encode(ts: &[i64], out: &mut Vec<u8>) -> TimestampScheme {
     // Gorilla's header is the same and its stream costs at least a bit a point: only try it
     // when that floor is below the integer encoding.
     if let (Some(&first), Some(&q1)) = (ts.first(), q.first()) {
-        let floor = 2 + uvarint_len(ts.len() as u64)
+        let floor = 2
+            + uvarint_len(ts.len() as u64)
             + uvarint_len(zigzag(first))
             + uvarint_len(zigzag(q1))
             + (ts.len() - 2).div_ceil(8);
@@ -205,7 +206,12 @@ pub fn decode(cur: &mut Cursor<'_>, out: &mut Vec<i64>) -> Result<TimestampSchem
     let scheme = match tag {
         TAG_SCALED_INT => TimestampScheme::ScaledInt,
         TAG_GORILLA => TimestampScheme::Gorilla,
-        _ => return Err(CodecError::UnknownTag { what: "timestamp scheme", tag }),
+        _ => {
+            return Err(CodecError::UnknownTag {
+                what: "timestamp scheme",
+                tag,
+            });
+        }
     };
     let count = cur.count("timestamp count", MAX_BLOCK_POINTS)?;
     if count == 0 {
@@ -298,9 +304,29 @@ mod tests {
     #[test]
     fn dod_buckets_round_trip_at_their_edges() {
         let mut ts = vec![0i64, 1_000];
-        for dod in [0i64, 1, -1, 63, 64, -63, -64, 255, 256, -255, -256, 2047, 2048, -2047, -2048,
-            (1 << 31) - 1, 1 << 31, -(1 << 31) + 1, -(1 << 31), 1 << 40, -(1 << 40)]
-        {
+        for dod in [
+            0i64,
+            1,
+            -1,
+            63,
+            64,
+            -63,
+            -64,
+            255,
+            256,
+            -255,
+            -256,
+            2047,
+            2048,
+            -2047,
+            -2048,
+            (1 << 31) - 1,
+            1 << 31,
+            -(1 << 31) + 1,
+            -(1 << 31),
+            1 << 40,
+            -(1 << 40),
+        ] {
             let last = ts.len() - 1;
             let d = ts[last] - ts[last - 1] + dod;
             ts.push(ts[last] + d);
@@ -310,7 +336,9 @@ mod tests {
 
     #[test]
     fn constant_interval_costs_almost_nothing() {
-        let ts: Vec<i64> = (0..1000).map(|i| 1_700_000_000_000_000_000 + i * 10_000_000_000).collect();
+        let ts: Vec<i64> = (0..1000)
+            .map(|i| 1_700_000_000_000_000_000 + i * 10_000_000_000)
+            .collect();
         let size = check(&ts);
         assert!(size < 20, "{size} bytes for 1000 regular timestamps");
     }

@@ -5,21 +5,33 @@
 use std::path::PathBuf;
 
 use strata_codec::varint::Cursor;
-use strata_codec::{Column, boolean, decode_block, encode_block, float, integer, string, timestamp};
+use strata_codec::{
+    Column, boolean, decode_block, encode_block, float, integer, string, timestamp,
+};
 
 fn corpus(target: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus").join(target)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/corpus")
+        .join(target)
 }
 
 fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
-    let ts: Vec<i64> = (0..300).map(|i| 1_700_000_000_000_000_000 + i * 10_000_000_000 + (i % 3) * 1_000_000).collect();
-    let gauge: Vec<f64> = (0..300).map(|i| 20.0 + ((i * 7) % 13) as f64 / 4.0).collect();
+    let ts: Vec<i64> = (0..300)
+        .map(|i| 1_700_000_000_000_000_000 + i * 10_000_000_000 + (i % 3) * 1_000_000)
+        .collect();
+    let gauge: Vec<f64> = (0..300)
+        .map(|i| 20.0 + ((i * 7) % 13) as f64 / 4.0)
+        .collect();
     let noisy: Vec<f64> = (0..300).map(|i| (i as f64).sin()).collect();
     let counter: Vec<i64> = (0..300).map(|i| 1000 + i * 15 + i % 4).collect();
     let flags: Vec<bool> = (0..300).map(|i| i % 17 < 3).collect();
-    let words: Vec<String> = (0..300).map(|i| ["ok", "warn", "crit"][i % 3].to_string()).collect();
+    let words: Vec<String> = (0..300)
+        .map(|i| ["ok", "warn", "crit"][i % 3].to_string())
+        .collect();
     let mut out = Vec::new();
-    let mut put = |target: &'static str, name: &str, bytes: Vec<u8>| out.push((target, name.to_string(), bytes));
+    let mut put = |target: &'static str, name: &str, bytes: Vec<u8>| {
+        out.push((target, name.to_string(), bytes))
+    };
     let mut b = Vec::new();
     timestamp::encode(&ts, &mut b);
     put("codec_timestamp", "scrape_ms", b);
@@ -50,7 +62,11 @@ fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         ("boolean", Column::Boolean(flags.clone())),
         ("string", Column::String(words.clone())),
     ] {
-        put("codec_block", name, encode_block(&ts, col.as_ref()).unwrap());
+        put(
+            "codec_block",
+            name,
+            encode_block(&ts, col.as_ref()).unwrap(),
+        );
     }
     out
 }
@@ -64,10 +80,16 @@ fn seeds_decode() {
             std::fs::create_dir_all(corpus(target)).unwrap();
             std::fs::write(&path, &bytes).unwrap();
         }
-        let Ok(stored) = std::fs::read(&path) else { continue };
+        let Ok(stored) = std::fs::read(&path) else {
+            continue;
+        };
         let ok = match target {
-            "codec_timestamp" => timestamp::decode(&mut Cursor::new(&stored), &mut Vec::new()).is_ok(),
-            "codec_float" => float::decode(&mut Cursor::new(&stored), &mut Vec::new(), &mut Vec::new()).is_ok(),
+            "codec_timestamp" => {
+                timestamp::decode(&mut Cursor::new(&stored), &mut Vec::new()).is_ok()
+            }
+            "codec_float" => {
+                float::decode(&mut Cursor::new(&stored), &mut Vec::new(), &mut Vec::new()).is_ok()
+            }
             "codec_integer" => integer::decode(&mut Cursor::new(&stored), &mut Vec::new()).is_ok(),
             "codec_boolean" => boolean::decode(&mut Cursor::new(&stored), &mut Vec::new()).is_ok(),
             "codec_string" => string::decode(&mut Cursor::new(&stored), &mut Vec::new()).is_ok(),

@@ -12,7 +12,12 @@ use strata_codec::{Column, ColumnRef, decode_block, encode_block, float, integer
 fn timestamps() -> impl Strategy<Value = Vec<i64>> {
     prop_oneof![
         prop::collection::vec(any::<i64>(), 0..300),
-        (any::<i64>(), 1i64..100_000_000_000, prop::collection::vec(-3i64..=3, 0..1500), 0u32..10)
+        (
+            any::<i64>(),
+            1i64..100_000_000_000,
+            prop::collection::vec(-3i64..=3, 0..1500),
+            0u32..10
+        )
             .prop_map(|(start, step, jitter, scale)| {
                 let unit = 10i64.pow(scale % 7);
                 let mut t = start / 2;
@@ -24,7 +29,10 @@ fn timestamps() -> impl Strategy<Value = Vec<i64>> {
                     })
                     .collect()
             }),
-        prop::collection::vec(prop_oneof![Just(i64::MIN), Just(i64::MAX), Just(0i64), Just(-1i64)], 0..50),
+        prop::collection::vec(
+            prop_oneof![Just(i64::MIN), Just(i64::MAX), Just(0i64), Just(-1i64)],
+            0..50
+        ),
     ]
 }
 
@@ -56,32 +64,42 @@ fn floats() -> impl Strategy<Value = Vec<f64>> {
                 })
                 .collect()
         }),
-        (any::<f64>(), 0usize..1500, prop::collection::vec(any::<f64>(), 0..5)).prop_map(|(v, n, rare)| {
-            let mut out = vec![v; n];
-            for (i, r) in rare.into_iter().enumerate() {
-                if !out.is_empty() {
-                    let at = (i * 997) % out.len();
-                    out[at] = r;
+        (
+            any::<f64>(),
+            0usize..1500,
+            prop::collection::vec(any::<f64>(), 0..5)
+        )
+            .prop_map(|(v, n, rare)| {
+                let mut out = vec![v; n];
+                for (i, r) in rare.into_iter().enumerate() {
+                    if !out.is_empty() {
+                        let at = (i * 997) % out.len();
+                        out[at] = r;
+                    }
                 }
-            }
-            out
-        }),
+                out
+            }),
     ]
 }
 
 fn ints() -> impl Strategy<Value = Vec<i64>> {
     prop_oneof![
         prop::collection::vec(any::<i64>(), 0..300),
-        (any::<i64>(), -1000i64..1000, prop::collection::vec(-5i64..5, 0..1500)).prop_map(|(start, rate, noise)| {
-            let mut v = start;
-            noise
-                .into_iter()
-                .map(|n| {
-                    v = v.wrapping_add(rate + n);
-                    v
-                })
-                .collect()
-        }),
+        (
+            any::<i64>(),
+            -1000i64..1000,
+            prop::collection::vec(-5i64..5, 0..1500)
+        )
+            .prop_map(|(start, rate, noise)| {
+                let mut v = start;
+                noise
+                    .into_iter()
+                    .map(|n| {
+                        v = v.wrapping_add(rate + n);
+                        v
+                    })
+                    .collect()
+            }),
     ]
 }
 

@@ -47,7 +47,12 @@ fn weight(c: &ColumnData) -> usize {
 impl BlockCache {
     /// A cache holding at most `capacity` bytes (0 disables it).
     pub fn new(capacity: usize) -> Self {
-        BlockCache { capacity, inner: Mutex::new(Inner::default()), hits: AtomicU64::new(0), misses: AtomicU64::new(0) }
+        BlockCache {
+            capacity,
+            inner: Mutex::new(Inner::default()),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
     }
 
     pub fn get(&self, key: BlockKey) -> Option<Arc<ColumnData>> {
@@ -86,7 +91,9 @@ impl BlockCache {
         inner.order.insert(tick, key);
         inner.bytes += w;
         while inner.bytes > self.capacity {
-            let Some((_, victim)) = inner.order.pop_first() else { break };
+            let Some((_, victim)) = inner.order.pop_first() else {
+                break;
+            };
             if let Some((_, _, vw)) = inner.entries.remove(&victim) {
                 inner.bytes -= vw;
             }
@@ -96,7 +103,12 @@ impl BlockCache {
     /// Drops every block of a table (when it is deleted).
     pub fn evict_table(&self, table: u64) {
         let mut inner = self.inner.lock();
-        let keys: Vec<BlockKey> = inner.entries.keys().filter(|k| k.0 == table).copied().collect();
+        let keys: Vec<BlockKey> = inner
+            .entries
+            .keys()
+            .filter(|k| k.0 == table)
+            .copied()
+            .collect();
         for k in keys {
             if let Some((_, tick, w)) = inner.entries.remove(&k) {
                 inner.order.remove(&tick);
@@ -143,7 +155,10 @@ mod tests {
         }
         assert!(cache.get((1, 0)).is_some()); // 0 is now the most recent
         cache.insert((1, 9), block(100));
-        assert!(cache.get((1, 1)).is_none(), "the least recently used block was kept");
+        assert!(
+            cache.get((1, 1)).is_none(),
+            "the least recently used block was kept"
+        );
         assert!(cache.get((1, 0)).is_some());
         assert!(cache.bytes() <= 4 * (64 + 100 * 16));
         assert_eq!(cache.hits(), 2);

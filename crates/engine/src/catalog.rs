@@ -82,10 +82,18 @@ impl Catalog {
         }
         let id = inner.series.len() as SeriesId;
         let canonical: Arc<str> = canonical.into();
-        let m = inner.measurements.entry(key.measurement().to_string()).or_default();
+        let m = inner
+            .measurements
+            .entry(key.measurement().to_string())
+            .or_default();
         m.series.insert(id);
         for (k, v) in key.tags() {
-            m.tags.entry(k.clone()).or_default().entry(v.clone()).or_default().insert(id);
+            m.tags
+                .entry(k.clone())
+                .or_default()
+                .entry(v.clone())
+                .or_default()
+                .insert(id);
         }
         inner.by_canonical.insert(canonical.clone(), id);
         inner.series.push(SeriesEntry { key, canonical });
@@ -98,11 +106,19 @@ impl Catalog {
     }
 
     pub fn key(&self, id: SeriesId) -> Option<SeriesKey> {
-        self.inner.read().series.get(id as usize).map(|e| e.key.clone())
+        self.inner
+            .read()
+            .series
+            .get(id as usize)
+            .map(|e| e.key.clone())
     }
 
     pub fn canonical(&self, id: SeriesId) -> Option<Arc<str>> {
-        self.inner.read().series.get(id as usize).map(|e| e.canonical.clone())
+        self.inner
+            .read()
+            .series
+            .get(id as usize)
+            .map(|e| e.canonical.clone())
     }
 
     /// Number of series known.
@@ -116,9 +132,18 @@ impl Catalog {
 
     /// Checks `fields` of `measurement` against the recorded types (and against each other);
     /// records nothing.
-    pub fn check_field(&self, measurement: &str, field: &str, written: ValueType) -> Result<(), FieldTypeConflict> {
+    pub fn check_field(
+        &self,
+        measurement: &str,
+        field: &str,
+        written: ValueType,
+    ) -> Result<(), FieldTypeConflict> {
         let inner = self.inner.read();
-        match inner.measurements.get(measurement).and_then(|m| m.fields.get(field)) {
+        match inner
+            .measurements
+            .get(measurement)
+            .and_then(|m| m.fields.get(field))
+        {
             Some(&existing) if existing != written => Err(FieldTypeConflict {
                 measurement: measurement.to_string(),
                 field: field.to_string(),
@@ -139,13 +164,20 @@ impl Catalog {
             .is_some_and(|m| m.fields.contains_key(field));
         if !known {
             let mut inner = self.inner.write();
-            let m = inner.measurements.entry(measurement.to_string()).or_default();
+            let m = inner
+                .measurements
+                .entry(measurement.to_string())
+                .or_default();
             m.fields.entry(field.to_string()).or_insert(value_type);
         }
     }
 
     /// Runs `f` on a measurement's index (read-locked), `None` if the measurement is unknown.
-    pub fn with_measurement<R>(&self, measurement: &str, f: impl FnOnce(&MeasurementIndex) -> R) -> Option<R> {
+    pub fn with_measurement<R>(
+        &self,
+        measurement: &str,
+        f: impl FnOnce(&MeasurementIndex) -> R,
+    ) -> Option<R> {
         self.inner.read().measurements.get(measurement).map(f)
     }
 
@@ -157,7 +189,11 @@ impl Catalog {
     /// Approximate heap bytes held, for the memory-per-series report.
     pub fn memory_bytes(&self) -> usize {
         let inner = self.inner.read();
-        let series: usize = inner.series.iter().map(|e| e.key.size_hint() + 2 * e.canonical.len() + 48).sum();
+        let series: usize = inner
+            .series
+            .iter()
+            .map(|e| e.key.size_hint() + 2 * e.canonical.len() + 48)
+            .sum();
         let postings: usize = inner
             .measurements
             .values()
@@ -166,7 +202,11 @@ impl Catalog {
                     + m.tags
                         .iter()
                         .map(|(k, vals)| {
-                            k.len() + vals.iter().map(|(v, b)| v.len() + 48 + b.serialized_size()).sum::<usize>()
+                            k.len()
+                                + vals
+                                    .iter()
+                                    .map(|(v, b)| v.len() + 48 + b.serialized_size())
+                                    .sum::<usize>()
                         })
                         .sum::<usize>()
             })
@@ -184,7 +224,10 @@ mod tests {
         let c = Catalog::default();
         let a = c.resolve(&SeriesKey::new("cpu", vec![("host".into(), "a".into())]));
         let b = c.resolve(&SeriesKey::new("cpu", vec![("host".into(), "b".into())]));
-        assert_eq!(a, c.resolve(&SeriesKey::new("cpu", vec![("host".into(), "a".into())])));
+        assert_eq!(
+            a,
+            c.resolve(&SeriesKey::new("cpu", vec![("host".into(), "a".into())]))
+        );
         assert_ne!(a, b);
         let hosts = c.with_measurement("cpu", |m| m.tags["host"].len()).unwrap();
         assert_eq!(hosts, 2);

@@ -74,7 +74,11 @@ impl ColumnData {
         let keep: Vec<usize> = order
             .iter()
             .enumerate()
-            .filter(|&(pos, &i)| order.get(pos + 1).is_none_or(|&next| self.ts[next] != self.ts[i]))
+            .filter(|&(pos, &i)| {
+                order
+                    .get(pos + 1)
+                    .is_none_or(|&next| self.ts[next] != self.ts[i])
+            })
             .map(|(_, &i)| i)
             .collect();
         *self = self.gather(&keep);
@@ -201,7 +205,10 @@ mod tests {
         let old = col(&[(1, 1.0), (2, 2.0), (4, 4.0)]);
         let new = col(&[(2, 20.0), (3, 30.0), (5, 50.0)]);
         let m = ColumnData::merge(&old, &new);
-        assert_eq!(m, col(&[(1, 1.0), (2, 20.0), (3, 30.0), (4, 4.0), (5, 50.0)]));
+        assert_eq!(
+            m,
+            col(&[(1, 1.0), (2, 20.0), (3, 30.0), (4, 4.0), (5, 50.0)])
+        );
     }
 
     #[test]

@@ -34,14 +34,21 @@ pub(crate) fn compact_all(s: &Shared, force: bool) -> Result<()> {
     let version = s.version.read().clone();
     let mut partitions: BTreeMap<i64, Vec<Arc<TableHandle>>> = BTreeMap::new();
     for t in &version.tables {
-        partitions.entry(t.meta.partition).or_default().push(t.clone());
+        partitions
+            .entry(t.meta.partition)
+            .or_default()
+            .push(t.clone());
     }
     for (partition, tables) in partitions {
         if s.shutdown.load(Ordering::Relaxed) {
             break;
         }
         let l0 = tables.iter().filter(|t| t.meta.level == 0).count();
-        let due = if force { tables.len() > 1 || l0 > 0 } else { l0 >= s.opts.l0_compaction_trigger };
+        let due = if force {
+            tables.len() > 1 || l0 > 0
+        } else {
+            l0 >= s.opts.l0_compaction_trigger
+        };
         if due {
             compact_partition(s, &version, partition, tables)?;
         }
@@ -49,7 +56,12 @@ pub(crate) fn compact_all(s: &Shared, force: bool) -> Result<()> {
     Ok(())
 }
 
-fn compact_partition(s: &Shared, version: &Version, partition: i64, mut inputs: Vec<Arc<TableHandle>>) -> Result<()> {
+fn compact_partition(
+    s: &Shared,
+    version: &Version,
+    partition: i64,
+    mut inputs: Vec<Arc<TableHandle>>,
+) -> Result<()> {
     test_pause(s);
     // Oldest data first: L1, then L0 by write sequence.
     inputs.sort_by_key(|t| (std::cmp::Reverse(t.meta.level), t.meta.max_seq, t.meta.id));
@@ -67,15 +79,26 @@ fn compact_partition(s: &Shared, version: &Version, partition: i64, mut inputs: 
     for (series, field) in keys {
         let mut acc: Option<ColumnData> = None;
         for t in &inputs {
-            let Some(col) = t.reader.columns_of(&series).iter().find(|c| c.field == field) else { continue };
-            let mut data = t.reader.read_column(col, i64::MIN, i64::MAX, &mut dec, None)?;
+            let Some(col) = t
+                .reader
+                .columns_of(&series)
+                .iter()
+                .find(|c| c.field == field)
+            else {
+                continue;
+            };
+            let mut data = t
+                .reader
+                .read_column(col, i64::MIN, i64::MAX, &mut dec, None)?;
             let tombs = version.tombstones_for(&series, t.meta.max_seq);
             if !tombs.is_empty() {
                 data.retain(|ts| !tombs.iter().any(|tb| tb.start <= ts && ts < tb.end));
             }
             acc = Some(match acc {
                 None => data,
-                Some(old) if old.value_type() == data.value_type() => ColumnData::merge(&old, &data),
+                Some(old) if old.value_type() == data.value_type() => {
+                    ColumnData::merge(&old, &data)
+                }
                 Some(old) => old,
             });
         }
@@ -114,9 +137,14 @@ fn install(s: &Shared, removed: &[Arc<TableHandle>], added: Option<Arc<TableHand
 
 /// Drops every partition that ended before `now - retention`. Returns the files dropped.
 pub(crate) fn apply_retention(s: &Shared) -> Result<usize> {
-    let Some(max_age) = s.opts.retention else { return Ok(0) };
+    let Some(max_age) = s.opts.retention else {
+        return Ok(0);
+    };
     let _guard = s.compact_lock.lock();
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as i64).unwrap_or(0);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(0);
     let cutoff = now.saturating_sub(max_age.as_nanos().min(i64::MAX as u128) as i64);
     let version = s.version.read().clone();
     let expired: Vec<Arc<TableHandle>> = version
@@ -128,8 +156,16 @@ pub(crate) fn apply_retention(s: &Shared) -> Result<usize> {
     if expired.is_empty() {
         return Ok(0);
     }
-    s.manifest.apply(expired.iter().map(|t| Edit::RemoveFile(t.meta.id)).collect())?;
+    s.manifest.apply(
+        expired
+            .iter()
+            .map(|t| Edit::RemoveFile(t.meta.id))
+            .collect(),
+    )?;
     install(s, &expired, None);
-    tracing::info!(files = expired.len(), "retention dropped expired partitions");
+    tracing::info!(
+        files = expired.len(),
+        "retention dropped expired partitions"
+    );
     Ok(expired.len())
 }

@@ -93,7 +93,11 @@ impl Engine {
             let reader = SstReader::open(&table_path(&sst_dir, meta.id))?;
             for canonical in reader.series() {
                 let id = catalog.resolve_canonical(canonical).ok_or_else(|| {
-                    Error::corrupt(reader.path(), 0, format!("malformed series key {canonical:?}"))
+                    Error::corrupt(
+                        reader.path(),
+                        0,
+                        format!("malformed series key {canonical:?}"),
+                    )
                 })?;
                 let key = catalog.key(id);
                 for col in reader.columns_of(canonical) {
@@ -111,17 +115,26 @@ impl Engine {
         let mut max_seq = state.last_seq;
         let tombstones = version.tombstones_by_series();
         let mut replayed = 0u64;
-        let wal_opts = WalOptions { sync: opts.wal_sync, salvage: opts.wal_salvage, ..WalOptions::default() };
+        let wal_opts = WalOptions {
+            sync: opts.wal_sync,
+            salvage: opts.wal_salvage,
+            ..WalOptions::default()
+        };
         let wal_dir = root.join("wal");
-        let (wal, report) = Wal::open(fs.clone(), wal_dir.clone(), wal_opts, |segment, payload| {
-            let (seq, points) = wal_record::decode(payload).map_err(|reason| {
-                Error::corrupt(wal_dir.join(crate::wal::segment_file_name(segment)), 0, format!("WAL record: {reason}"))
+        let (wal, report) =
+            Wal::open(fs.clone(), wal_dir.clone(), wal_opts, |segment, payload| {
+                let (seq, points) = wal_record::decode(payload).map_err(|reason| {
+                    Error::corrupt(
+                        wal_dir.join(crate::wal::segment_file_name(segment)),
+                        0,
+                        format!("WAL record: {reason}"),
+                    )
+                })?;
+                max_seq = max_seq.max(seq);
+                replayed += points.len() as u64;
+                insert_points(&catalog, &active, &points, seq, Some(&tombstones));
+                Ok(())
             })?;
-            max_seq = max_seq.max(seq);
-            replayed += points.len() as u64;
-            insert_points(&catalog, &active, &points, seq, Some(&tombstones));
-            Ok(())
-        })?;
         tracing::info!(
             files = version.tables.len(),
             series = catalog.len(),
@@ -135,7 +148,10 @@ impl Engine {
             cache: Arc::new(BlockCache::new(opts.block_cache_bytes)),
             wal,
             manifest,
-            mem: RwLock::new(MemState { active, frozen: VecDeque::new() }),
+            mem: RwLock::new(MemState {
+                active,
+                frozen: VecDeque::new(),
+            }),
             version: RwLock::new(version),
             seq: AtomicU64::new(max_seq),
             flush_lock: Mutex::new(()),
@@ -147,7 +163,10 @@ impl Engine {
             fs,
             opts,
         });
-        let engine = Engine { shared, workers: Mutex::new(Vec::new()) };
+        let engine = Engine {
+            shared,
+            workers: Mutex::new(Vec::new()),
+        };
         if engine.shared.opts.background {
             engine.start_workers()?;
         }
@@ -158,7 +177,10 @@ impl Engine {
         let mut workers = self.workers.lock();
         for (name, job) in [
             ("strata-flush", crate::background::flush_loop as fn(&Shared)),
-            ("strata-compact", crate::background::compact_loop as fn(&Shared)),
+            (
+                "strata-compact",
+                crate::background::compact_loop as fn(&Shared),
+            ),
         ] {
             let shared = Arc::clone(&self.shared);
             let handle = std::thread::Builder::new()
@@ -203,7 +225,9 @@ impl Engine {
             mem.active.bytes() >= s.opts.memtable_bytes
         };
         let n: usize = points.iter().map(|p| p.fields.len()).sum();
-        s.counters.points_written.fetch_add(n as u64, Ordering::Relaxed);
+        s.counters
+            .points_written
+            .fetch_add(n as u64, Ordering::Relaxed);
         s.counters.batches_written.fetch_add(1, Ordering::Relaxed);
         if full {
             self.rotate()?;
@@ -247,7 +271,12 @@ impl Engine {
         let mut edits = Vec::with_capacity(series.len());
         for &id in series {
             if let Some(canonical) = s.catalog.canonical(id) {
-                edits.push(Edit::Tombstone(Tombstone { series: canonical.to_string(), start, end, seq }));
+                edits.push(Edit::Tombstone(Tombstone {
+                    series: canonical.to_string(),
+                    start,
+                    end,
+                    seq,
+                }));
             }
         }
         let state = s.manifest.apply(edits)?;
@@ -285,7 +314,10 @@ impl Engine {
 
     /// `Some(reason)` once a failed fsync made the engine read-only.
     pub fn read_only_reason(&self) -> Option<String> {
-        self.shared.wal.failure().or_else(|| self.shared.background_error.lock().clone())
+        self.shared
+            .wal
+            .failure()
+            .or_else(|| self.shared.background_error.lock().clone())
     }
 
     fn memtable_bytes(&self) -> usize {
@@ -298,7 +330,10 @@ impl Engine {
         let s = &self.shared;
         let (active, frozen) = {
             let mem = s.mem.read();
-            (mem.active.bytes(), mem.frozen.iter().map(|f| f.table.bytes()).sum::<usize>())
+            (
+                mem.active.bytes(),
+                mem.frozen.iter().map(|f| f.table.bytes()).sum::<usize>(),
+            )
         };
         let version = s.version.read().clone();
         let mut levels = [LevelStats::default(); 2];
@@ -332,7 +367,13 @@ impl Engine {
 
     /// Information on every live SSTable, for `strata inspect`.
     pub fn tables(&self) -> Vec<crate::manifest::FileMeta> {
-        self.shared.version.read().tables.iter().map(|t| t.meta).collect()
+        self.shared
+            .version
+            .read()
+            .tables
+            .iter()
+            .map(|t| t.meta)
+            .collect()
     }
 
     fn wake_background(&self) {
@@ -374,7 +415,10 @@ pub(crate) fn rotate(s: &Shared) -> Result<()> {
     }
     let next = s.wal.rotate()?;
     let old = std::mem::replace(&mut mem.active, Arc::new(MemTable::default()));
-    mem.frozen.push_back(Frozen { table: old, wal_next_segment: next });
+    mem.frozen.push_back(Frozen {
+        table: old,
+        wal_next_segment: next,
+    });
     Ok(())
 }
 
@@ -384,7 +428,9 @@ fn validate(catalog: &Catalog, points: &[Point]) -> Result<()> {
     let mut seen: HashMap<(&str, &str), crate::point::ValueType> = HashMap::new();
     for (i, p) in points.iter().enumerate() {
         if p.series.measurement().is_empty() {
-            return Err(Error::InvalidArgument(format!("point {i}: empty measurement")));
+            return Err(Error::InvalidArgument(format!(
+                "point {i}: empty measurement"
+            )));
         }
         if p.fields.is_empty() {
             return Err(Error::InvalidArgument(format!("point {i}: no fields")));
@@ -402,7 +448,9 @@ fn validate(catalog: &Catalog, points: &[Point]) -> Result<()> {
                 Some(&t) if t != ty => return Err(conflict(t)),
                 Some(_) => {}
                 None => {
-                    catalog.check_field(m, name, ty).map_err(|c| conflict(c.existing))?;
+                    catalog
+                        .check_field(m, name, ty)
+                        .map_err(|c| conflict(c.existing))?;
                     seen.insert((m, name.as_str()), ty);
                 }
             }
@@ -435,18 +483,32 @@ fn insert_points(
     }
     let hidden = |p: &Point| {
         tombstones.is_some_and(|t| {
-            t.get(&p.series.canonical()).is_some_and(|ts| ts.iter().any(|t| t.covers(p.timestamp, seq)))
+            t.get(&p.series.canonical())
+                .is_some_and(|ts| ts.iter().any(|t| t.covers(p.timestamp, seq)))
         })
     };
-    let rows = points.iter().zip(&ids).filter(|(p, _)| !hidden(p)).flat_map(|(p, &id)| {
-        p.fields.iter().map(move |(name, value)| Insert { series: id, field: name, ts: p.timestamp, value })
-    });
+    let rows = points
+        .iter()
+        .zip(&ids)
+        .filter(|(p, _)| !hidden(p))
+        .flat_map(|(p, &id)| {
+            p.fields.iter().map(move |(name, value)| Insert {
+                series: id,
+                field: name,
+                ts: p.timestamp,
+                value,
+            })
+        });
     table.insert(rows, seq);
 }
 
 /// Deletes SSTables (and temporary files) the manifest does not list: left by a crash
 /// between writing a file and recording it.
-fn remove_orphans(fs: &dyn FileSystem, dir: &std::path::Path, state: &crate::manifest::ManifestState) -> Result<()> {
+fn remove_orphans(
+    fs: &dyn FileSystem,
+    dir: &std::path::Path,
+    state: &crate::manifest::ManifestState,
+) -> Result<()> {
     for name in fs.list_dir(dir)? {
         let live = name
             .strip_suffix(".sst")

@@ -79,7 +79,9 @@ pub enum Error {
     },
 
     /// A field was written with a type other than the one its measurement already has.
-    #[error("field {field:?} of measurement {measurement:?} is {existing}, cannot write a {written} value")]
+    #[error(
+        "field {field:?} of measurement {measurement:?} is {existing}, cannot write a {written} value"
+    )]
     FieldType {
         measurement: String,
         field: String,

@@ -18,18 +18,30 @@ use crate::version::{TableHandle, Version, table_path};
 pub(crate) type PartitionColumns = BTreeMap<(Arc<str>, String), ColumnData>;
 
 /// Splits sorted columns by time partition.
-fn by_partition(s: &Shared, columns: Vec<(u32, String, ColumnData)>) -> BTreeMap<i64, PartitionColumns> {
+fn by_partition(
+    s: &Shared,
+    columns: Vec<(u32, String, ColumnData)>,
+) -> BTreeMap<i64, PartitionColumns> {
     let width = s.opts.partition_width;
     let mut parts: BTreeMap<i64, PartitionColumns> = BTreeMap::new();
     for (sid, field, col) in columns {
-        let Some(canonical) = s.catalog.canonical(sid) else { continue };
+        let Some(canonical) = s.catalog.canonical(sid) else {
+            continue;
+        };
         let mut start = 0;
         while start < col.len() {
             let p = partition_of(col.ts[start], width);
             let end = start + col.ts[start..].partition_point(|&t| t < partition_end(p, width));
             let idx: Vec<usize> = (start..end).collect();
-            let part = if start == 0 && end == col.len() { col.clone() } else { col.gather(&idx) };
-            parts.entry(p).or_default().insert((canonical.clone(), field.clone()), part);
+            let part = if start == 0 && end == col.len() {
+                col.clone()
+            } else {
+                col.gather(&idx)
+            };
+            parts
+                .entry(p)
+                .or_default()
+                .insert((canonical.clone(), field.clone()), part);
             start = end;
         }
     }
@@ -64,13 +76,21 @@ pub(crate) fn write_table(
         size: info.size,
         points: info.points,
     };
-    Ok(Some(Arc::new(TableHandle::new(meta, SstReader::open(&path)?))))
+    Ok(Some(Arc::new(TableHandle::new(
+        meta,
+        SstReader::open(&path)?,
+    ))))
 }
 
 /// Flushes the oldest frozen MemTable. Returns false if there was none.
 pub(crate) fn flush_oldest(s: &Shared) -> Result<bool> {
     let _guard = s.flush_lock.lock();
-    let Some((table, next_segment)) = s.mem.read().frozen.front().map(|f| (f.table.clone(), f.wal_next_segment))
+    let Some((table, next_segment)) = s
+        .mem
+        .read()
+        .frozen
+        .front()
+        .map(|f| (f.table.clone(), f.wal_next_segment))
     else {
         return Ok(false);
     };
@@ -83,7 +103,10 @@ pub(crate) fn flush_oldest(s: &Shared) -> Result<bool> {
         }
     }
     let mut edits: Vec<Edit> = added.iter().map(|t| Edit::AddFile(t.meta)).collect();
-    edits.push(Edit::Counters { next_file_id: 0, last_seq: table.max_seq() });
+    edits.push(Edit::Counters {
+        next_file_id: 0,
+        last_seq: table.max_seq(),
+    });
     s.manifest.apply(edits)?;
     {
         // Install the tables, then drop the MemTable: a snapshot taken in between sees the
@@ -95,12 +118,20 @@ pub(crate) fn flush_oldest(s: &Shared) -> Result<bool> {
     }
     {
         let mut mem = s.mem.write();
-        if mem.frozen.front().is_some_and(|f| Arc::ptr_eq(&f.table, &table)) {
+        if mem
+            .frozen
+            .front()
+            .is_some_and(|f| Arc::ptr_eq(&f.table, &table))
+        {
             mem.frozen.pop_front();
         }
     }
     s.wal.remove_segments_before(next_segment)?;
     s.counters.flushes.fetch_add(1, Ordering::Relaxed);
-    tracing::debug!(tables = added.len(), points = table.points(), "flushed MemTable");
+    tracing::debug!(
+        tables = added.len(),
+        points = table.points(),
+        "flushed MemTable"
+    );
     Ok(true)
 }

@@ -92,7 +92,10 @@ impl ManifestState {
                 self.tombstones.push(t.clone());
             }
             Edit::Reset => *self = ManifestState::default(),
-            Edit::Counters { next_file_id, last_seq } => {
+            Edit::Counters {
+                next_file_id,
+                last_seq,
+            } => {
                 self.next_file_id = self.next_file_id.max(*next_file_id);
                 self.last_seq = self.last_seq.max(*last_seq);
             }
@@ -103,7 +106,10 @@ impl ManifestState {
         let mut edits = vec![Edit::Reset];
         edits.extend(self.files.values().map(|f| Edit::AddFile(*f)));
         edits.extend(self.tombstones.iter().cloned().map(Edit::Tombstone));
-        edits.push(Edit::Counters { next_file_id: self.next_file_id, last_seq: self.last_seq });
+        edits.push(Edit::Counters {
+            next_file_id: self.next_file_id,
+            last_seq: self.last_seq,
+        });
         edits
     }
 }
@@ -137,7 +143,10 @@ fn encode(edits: &[Edit]) -> Vec<u8> {
                 put_uvarint(&mut out, t.seq);
             }
             Edit::Reset => out.push(4),
-            Edit::Counters { next_file_id, last_seq } => {
+            Edit::Counters {
+                next_file_id,
+                last_seq,
+            } => {
                 out.push(5);
                 put_uvarint(&mut out, *next_file_id);
                 put_uvarint(&mut out, *last_seq);
@@ -206,7 +215,11 @@ impl Manifest {
         fs.create_dir_all(dir)?;
         let mut state = ManifestState::default();
         let mut edits = 0usize;
-        let options = WalOptions { sync: SyncPolicy::Always, segment_size: 1 << 30, ..WalOptions::default() };
+        let options = WalOptions {
+            sync: SyncPolicy::Always,
+            segment_size: 1 << 30,
+            ..WalOptions::default()
+        };
         let (log, _report) = Wal::open(fs, dir, options, |segment, payload| {
             let batch = decode(payload).map_err(|reason| Error::Corrupt {
                 path: dir.join(crate::wal::segment_file_name(segment)),
@@ -219,7 +232,10 @@ impl Manifest {
             }
             Ok(())
         })?;
-        Ok(Manifest { log, state: Mutex::new((state, edits)) })
+        Ok(Manifest {
+            log,
+            state: Mutex::new((state, edits)),
+        })
     }
 
     /// A copy of the current state.
@@ -264,7 +280,16 @@ mod tests {
     use crate::io::StdFs;
 
     fn file(id: u64) -> FileMeta {
-        FileMeta { id, level: 0, partition: 0, min_ts: 1, max_ts: 2, max_seq: id * 10, size: 100, points: 5 }
+        FileMeta {
+            id,
+            level: 0,
+            partition: 0,
+            min_ts: 1,
+            max_ts: 2,
+            max_seq: id * 10,
+            size: 100,
+            points: 5,
+        }
     }
 
     #[test]
@@ -279,8 +304,13 @@ mod tests {
                     m.apply(vec![Edit::RemoveFile(i - 1)]).unwrap();
                 }
             }
-            m.apply(vec![Edit::Tombstone(Tombstone { series: "cpu".into(), start: 0, end: 9, seq: 7000 })])
-                .unwrap();
+            m.apply(vec![Edit::Tombstone(Tombstone {
+                series: "cpu".into(),
+                start: 0,
+                end: 9,
+                seq: 7000,
+            })])
+            .unwrap();
             m.close().unwrap();
         }
         let m = Manifest::open(fs, dir.path()).unwrap();

@@ -56,7 +56,10 @@ impl MemTable {
                 Some(i) => &mut fields[i].1,
                 None => {
                     added += 64 + row.field.len();
-                    fields.push((row.field.to_string(), ColumnData::new(row.value.value_type())));
+                    fields.push((
+                        row.field.to_string(),
+                        ColumnData::new(row.value.value_type()),
+                    ));
                     let last = fields.len() - 1;
                     &mut fields[last].1
                 }
@@ -98,7 +101,9 @@ impl MemTable {
             return Some(col.slice(start, end));
         }
         // Out-of-order data: sort only the points in range (equal timestamps keep order).
-        let idx: Vec<usize> = (0..col.len()).filter(|&i| (start..end).contains(&col.ts[i])).collect();
+        let idx: Vec<usize> = (0..col.len())
+            .filter(|&i| (start..end).contains(&col.ts[i]))
+            .collect();
         let mut part = col.gather(&idx);
         part.sort_dedup();
         Some(part)
@@ -167,9 +172,24 @@ mod tests {
         let (a, b, c) = (v(1.0), v(2.0), v(3.0));
         m.insert(
             [
-                Insert { series: 1, field: "f", ts: 20, value: &a },
-                Insert { series: 1, field: "f", ts: 10, value: &b },
-                Insert { series: 1, field: "f", ts: 20, value: &c },
+                Insert {
+                    series: 1,
+                    field: "f",
+                    ts: 20,
+                    value: &a,
+                },
+                Insert {
+                    series: 1,
+                    field: "f",
+                    ts: 10,
+                    value: &b,
+                },
+                Insert {
+                    series: 1,
+                    field: "f",
+                    ts: 20,
+                    value: &c,
+                },
             ],
             7,
         );

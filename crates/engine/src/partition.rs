@@ -25,7 +25,7 @@ mod tests {
         assert_eq!(partition_of(0, 10), 0);
         assert_eq!(partition_of(9, 10), 0);
         assert_eq!(partition_of(-1, 10), -10);
-        assert_eq!(partition_of(i64::MIN, DEFAULT_WIDTH) <= i64::MIN + DEFAULT_WIDTH, true);
+        assert!(partition_of(i64::MIN, DEFAULT_WIDTH) <= i64::MIN + DEFAULT_WIDTH);
         assert_eq!(partition_end(i64::MAX - 3, 10), i64::MAX);
     }
 }

@@ -84,7 +84,12 @@ impl SeriesKey {
     /// the series' identity on disk (SSTable series tables) and in the WAL.
     pub fn canonical(&self) -> String {
         let mut s = String::with_capacity(
-            self.measurement.len() + self.tags.iter().map(|(k, v)| k.len() + v.len() + 2).sum::<usize>(),
+            self.measurement.len()
+                + self
+                    .tags
+                    .iter()
+                    .map(|(k, v)| k.len() + v.len() + 2)
+                    .sum::<usize>(),
         );
         escape_into(&mut s, &self.measurement, &[',', ' ', '\\']);
         for (k, v) in &self.tags {
@@ -100,13 +105,20 @@ impl SeriesKey {
     pub fn parse_canonical(text: &str) -> Option<SeriesKey> {
         let mut parts = split_raw(text, ',').into_iter();
         let measurement = unescape(&parts.next()?);
-        let tags = parts.map(|part| split_pair(&part)).collect::<Option<Vec<_>>>()?;
+        let tags = parts
+            .map(|part| split_pair(&part))
+            .collect::<Option<Vec<_>>>()?;
         Some(SeriesKey::new(measurement, tags))
     }
 
     /// Rough size in bytes, for memory accounting.
     pub fn size_hint(&self) -> usize {
-        48 + self.measurement.len() + self.tags.iter().map(|(k, v)| 48 + k.len() + v.len()).sum::<usize>()
+        48 + self.measurement.len()
+            + self
+                .tags
+                .iter()
+                .map(|(k, v)| 48 + k.len() + v.len())
+                .sum::<usize>()
     }
 }
 

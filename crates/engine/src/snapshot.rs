@@ -31,7 +31,12 @@ impl Snapshot {
         version: Arc<Version>,
         cache: Arc<BlockCache>,
     ) -> Self {
-        Snapshot { catalog, mems, version, cache }
+        Snapshot {
+            catalog,
+            mems,
+            version,
+            cache,
+        }
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -40,20 +45,39 @@ impl Snapshot {
 
     /// Sorted, deduplicated points of one column with `start <= ts < end`; `None` if the
     /// series has no such field anywhere.
-    pub fn read(&self, series: SeriesId, field: &str, start: i64, end: i64) -> Result<Option<ColumnData>> {
-        let Some(canonical) = self.catalog.canonical(series) else { return Ok(None) };
+    pub fn read(
+        &self,
+        series: SeriesId,
+        field: &str,
+        start: i64,
+        end: i64,
+    ) -> Result<Option<ColumnData>> {
+        let Some(canonical) = self.catalog.canonical(series) else {
+            return Ok(None);
+        };
         let mut acc: Option<ColumnData> = None;
         let mut dec = BlockDecoder::default();
         let mut add = |data: ColumnData| {
             acc = Some(match acc.take() {
                 None => data,
-                Some(old) if old.value_type() == data.value_type() => ColumnData::merge(&old, &data),
+                Some(old) if old.value_type() == data.value_type() => {
+                    ColumnData::merge(&old, &data)
+                }
                 Some(old) => old,
             });
         };
         for t in self.version.overlapping(start, end) {
-            let Some(col) = t.reader.columns_of(&canonical).iter().find(|c| c.field == field) else { continue };
-            let mut data = t.reader.read_column(col, start, end, &mut dec, Some((&self.cache, t.meta.id)))?;
+            let Some(col) = t
+                .reader
+                .columns_of(&canonical)
+                .iter()
+                .find(|c| c.field == field)
+            else {
+                continue;
+            };
+            let mut data =
+                t.reader
+                    .read_column(col, start, end, &mut dec, Some((&self.cache, t.meta.id)))?;
             let tombs = self.version.tombstones_for(&canonical, t.meta.max_seq);
             if !tombs.is_empty() {
                 data.retain(|ts| !tombs.iter().any(|tb| tb.start <= ts && ts < tb.end));

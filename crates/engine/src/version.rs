@@ -20,7 +20,11 @@ pub struct TableHandle {
 
 impl TableHandle {
     pub fn new(meta: FileMeta, reader: SstReader) -> Self {
-        TableHandle { meta, reader, obsolete: AtomicBool::new(false) }
+        TableHandle {
+            meta,
+            reader,
+            obsolete: AtomicBool::new(false),
+        }
     }
 
     /// Marks the file for deletion once no version refers to it.
@@ -55,9 +59,16 @@ impl Version {
     pub fn new(tables: Vec<Arc<TableHandle>>, tombstones: Vec<Tombstone>) -> Self {
         let mut by_series: HashMap<String, Vec<Tombstone>> = HashMap::new();
         for t in &tombstones {
-            by_series.entry(t.series.clone()).or_default().push(t.clone());
+            by_series
+                .entry(t.series.clone())
+                .or_default()
+                .push(t.clone());
         }
-        Version { tables, tombstones, by_series }
+        Version {
+            tables,
+            tombstones,
+            by_series,
+        }
     }
 
     /// Tombstones grouped by canonical series key.

@@ -59,7 +59,9 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
 }
 
 fn get_str(cur: &mut Cursor<'_>, limit: usize) -> Result<String, String> {
-    let len = cur.count("string length", limit).map_err(|e| e.to_string())?;
+    let len = cur
+        .count("string length", limit)
+        .map_err(|e| e.to_string())?;
     let raw = cur.bytes(len, "string").map_err(|e| e.to_string())?;
     String::from_utf8(raw.to_vec()).map_err(|e| format!("invalid UTF-8: {e}"))
 }
@@ -81,12 +83,17 @@ pub fn decode(bytes: &[u8]) -> Result<(u64, Vec<Point>), String> {
     let mut keys = Vec::with_capacity(n);
     for _ in 0..n {
         let text = get_str(&mut cur, limit)?;
-        keys.push(SeriesKey::parse_canonical(&text).ok_or_else(|| format!("malformed series key {text:?}"))?);
+        keys.push(
+            SeriesKey::parse_canonical(&text)
+                .ok_or_else(|| format!("malformed series key {text:?}"))?,
+        );
     }
     let n = cur.count("point count", limit).map_err(e)?;
     let mut points = Vec::with_capacity(n);
     for _ in 0..n {
-        let id = cur.count("series index", keys.len().saturating_sub(1)).map_err(e)?;
+        let id = cur
+            .count("series index", keys.len().saturating_sub(1))
+            .map_err(e)?;
         let timestamp = cur.ivarint("timestamp").map_err(e)?;
         let nf = cur.count("field count", limit).map_err(e)?;
         let mut fields = Vec::with_capacity(nf);
@@ -108,7 +115,11 @@ pub fn decode(bytes: &[u8]) -> Result<(u64, Vec<Point>), String> {
             fields.push((name, value));
         }
         let series = keys.get(id).cloned().ok_or("series index out of range")?;
-        points.push(Point { series, fields, timestamp });
+        points.push(Point {
+            series,
+            fields,
+            timestamp,
+        });
     }
     cur.finish("WAL record").map_err(e)?;
     Ok((seq, points))
@@ -133,7 +144,11 @@ mod tests {
                 ],
                 timestamp: -5,
             },
-            Point { series: s, fields: vec![("f".into(), FieldValue::Float(1.5))], timestamp: 7 },
+            Point {
+                series: s,
+                fields: vec![("f".into(), FieldValue::Float(1.5))],
+                timestamp: 7,
+            },
         ];
         let mut buf = Vec::new();
         encode(42, &points, &mut buf);

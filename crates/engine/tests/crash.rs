@@ -46,7 +46,10 @@ fn options(dir: &Path, background: bool) -> EngineOptions {
 /// The child: runs only when the parent sets the environment variables.
 #[test]
 fn crash_writer_child() {
-    let (Ok(dir), Ok(first)) = (std::env::var("STRATA_CRASH_DIR"), std::env::var("STRATA_CRASH_FIRST")) else {
+    let (Ok(dir), Ok(first)) = (
+        std::env::var("STRATA_CRASH_DIR"),
+        std::env::var("STRATA_CRASH_FIRST"),
+    ) else {
         return;
     };
     let first: i64 = first.parse().unwrap();
@@ -54,7 +57,9 @@ fn crash_writer_child() {
     for b in first.. {
         match engine.write(&batch(b)) {
             Ok(()) => println!("ack {b}"),
-            Err(strata_engine::Error::Backpressure(_)) => std::thread::sleep(Duration::from_millis(2)),
+            Err(strata_engine::Error::Backpressure(_)) => {
+                std::thread::sleep(Duration::from_millis(2))
+            }
             Err(e) => panic!("write failed: {e}"),
         }
     }
@@ -65,12 +70,23 @@ fn verify(dir: &Path, acked: &BTreeSet<i64>) -> usize {
     let snap = engine.snapshot();
     let mut seen: BTreeMap<i64, i64> = BTreeMap::new();
     for s in 0..SERIES {
-        let Some(id) = engine.catalog().lookup(&key(s).canonical()) else { continue };
-        let Some(col) = snap.read(id, "v", i64::MIN, i64::MAX).unwrap() else { continue };
+        let Some(id) = engine.catalog().lookup(&key(s).canonical()) else {
+            continue;
+        };
+        let Some(col) = snap.read(id, "v", i64::MIN, i64::MAX).unwrap() else {
+            continue;
+        };
         for (i, &ts) in col.ts.iter().enumerate() {
             let (b, k) = (ts / 100, ts % 100);
-            assert!(k < POINTS_PER_BATCH && b % SERIES == s, "point at {ts} in series {s} was never written");
-            assert_eq!(col.value(i), Some(FieldValue::Integer(b * 1000 + k)), "wrong value at {ts}");
+            assert!(
+                k < POINTS_PER_BATCH && b % SERIES == s,
+                "point at {ts} in series {s} was never written"
+            );
+            assert_eq!(
+                col.value(i),
+                Some(FieldValue::Integer(b * 1000 + k)),
+                "wrong value at {ts}"
+            );
             *seen.entry(b).or_default() += 1;
         }
     }
@@ -89,7 +105,10 @@ fn sigkill_during_writes_flushes_and_compactions_loses_nothing_acknowledged() {
     if std::env::var("STRATA_CRASH_DIR").is_ok() {
         return;
     }
-    let cycles: u64 = std::env::var("STRATA_CRASH_CYCLES").ok().and_then(|c| c.parse().ok()).unwrap_or(100);
+    let cycles: u64 = std::env::var("STRATA_CRASH_CYCLES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100);
     let dir = tempfile::tempdir().unwrap();
     let exe = std::env::current_exe().unwrap();
     let mut acked = BTreeSet::new();
@@ -97,7 +116,12 @@ fn sigkill_during_writes_flushes_and_compactions_loses_nothing_acknowledged() {
     let mut verified = 0;
     for cycle in 0..cycles {
         let mut child = Command::new(&exe)
-            .args(["crash_writer_child", "--exact", "--nocapture", "--test-threads=1"])
+            .args([
+                "crash_writer_child",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env("STRATA_CRASH_DIR", dir.path())
             .env("STRATA_CRASH_FIRST", (cycle as i64 * 1_000_000).to_string())
             .env("RUST_LOG", "off")
@@ -123,5 +147,8 @@ fn sigkill_during_writes_flushes_and_compactions_loses_nothing_acknowledged() {
         verified = verify(dir.path(), &acked);
     }
     assert!(!acked.is_empty());
-    eprintln!("crash test: {cycles} cycles, {} acknowledged batches, {verified} points verified", acked.len());
+    eprintln!(
+        "crash test: {cycles} cycles, {} acknowledged batches, {verified} points verified",
+        acked.len()
+    );
 }

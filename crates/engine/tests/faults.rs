@@ -10,7 +10,10 @@ use strata_engine::io::{FaultyFs, FileSystem};
 use strata_engine::{Engine, EngineOptions, Error, FieldValue, Point, SeriesKey};
 
 fn opts(dir: &Path) -> EngineOptions {
-    EngineOptions { background: false, ..EngineOptions::new(dir) }
+    EngineOptions {
+        background: false,
+        ..EngineOptions::new(dir)
+    }
 }
 
 fn batch(start: i64, n: i64) -> Vec<Point> {
@@ -29,7 +32,10 @@ fn count(engine: &Engine) -> Result<usize, Error> {
     for h in 0..2 {
         let key = SeriesKey::new("m", vec![("host".into(), format!("h{h}"))]);
         if let Some(id) = engine.catalog().lookup(&key.canonical()) {
-            n += snap.read(id, "v", i64::MIN, i64::MAX)?.map(|c| c.len()).unwrap_or(0);
+            n += snap
+                .read(id, "v", i64::MIN, i64::MAX)?
+                .map(|c| c.len())
+                .unwrap_or(0);
         }
     }
     Ok(n)
@@ -43,12 +49,23 @@ fn failed_fsync_is_not_acknowledged_and_makes_the_engine_read_only() {
     let engine = Engine::open_with_fs(opts(dir.path()), fs.clone()).unwrap();
     engine.write(&batch(0, 10)).unwrap();
     faulty.eio_on_next_syncs(1);
-    assert!(engine.write(&batch(10, 10)).is_err(), "a write whose fsync failed was acknowledged");
-    let reason = engine.read_only_reason().expect("read-only after a failed fsync");
-    assert!(reason.contains("fsync") || reason.contains("sync"), "{reason}");
+    assert!(
+        engine.write(&batch(10, 10)).is_err(),
+        "a write whose fsync failed was acknowledged"
+    );
+    let reason = engine
+        .read_only_reason()
+        .expect("read-only after a failed fsync");
+    assert!(
+        reason.contains("fsync") || reason.contains("sync"),
+        "{reason}"
+    );
     // No blind retry: later writes fail too, even with the disk healthy again.
     faulty.disarm();
-    assert!(matches!(engine.write(&batch(20, 1)), Err(Error::ReadOnly { .. })));
+    assert!(matches!(
+        engine.write(&batch(20, 1)),
+        Err(Error::ReadOnly { .. })
+    ));
     // What was acknowledged stays readable.
     assert!(count(&engine).unwrap() >= 10);
     engine.close().ok();
@@ -84,7 +101,11 @@ fn every_flipped_sstable_byte_is_detected() {
         engine.flush().unwrap();
         engine.close().unwrap();
     }
-    let sst = std::fs::read_dir(dir.path().join("sst")).unwrap().map(|e| e.unwrap().path()).next().unwrap();
+    let sst = std::fs::read_dir(dir.path().join("sst"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .next()
+        .unwrap();
     let original = std::fs::read(&sst).unwrap();
     let name = sst.file_name().unwrap().to_string_lossy().to_string();
     for at in 0..original.len() {
@@ -97,7 +118,10 @@ fn every_flipped_sstable_byte_is_detected() {
             n
         });
         match outcome {
-            Err(e) => assert!(e.to_string().contains(&name), "byte {at}: error does not name the file: {e}"),
+            Err(e) => assert!(
+                e.to_string().contains(&name),
+                "byte {at}: error does not name the file: {e}"
+            ),
             Ok(n) => panic!("byte {at}: corruption not detected, {n} points returned"),
         }
     }

@@ -8,7 +8,9 @@ use strata_engine::sst::SstReader;
 use strata_engine::{Engine, EngineOptions, FieldValue, Point, SeriesKey, wal_record};
 
 fn corpus(target: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus").join(target)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/corpus")
+        .join(target)
 }
 
 fn points() -> Vec<Point> {
@@ -35,14 +37,26 @@ fn seeds_open() {
         std::fs::write(corpus("wal_record").join("batch"), &rec).unwrap();
 
         let dir = tempfile::tempdir().unwrap();
-        let engine = Engine::open(EngineOptions { background: false, ..EngineOptions::new(dir.path()) }).unwrap();
+        let engine = Engine::open(EngineOptions {
+            background: false,
+            ..EngineOptions::new(dir.path())
+        })
+        .unwrap();
         engine.write(&points()).unwrap();
         let wal_dir = dir.path().join("wal");
-        let segment = std::fs::read_dir(&wal_dir).unwrap().map(|e| e.unwrap().path()).max().unwrap();
+        let segment = std::fs::read_dir(&wal_dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .max()
+            .unwrap();
         std::fs::create_dir_all(corpus("wal_reader")).unwrap();
         std::fs::copy(&segment, corpus("wal_reader").join("segment")).unwrap();
         engine.flush().unwrap();
-        let sst = std::fs::read_dir(dir.path().join("sst")).unwrap().map(|e| e.unwrap().path()).next().unwrap();
+        let sst = std::fs::read_dir(dir.path().join("sst"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .next()
+            .unwrap();
         std::fs::create_dir_all(corpus("sst_reader")).unwrap();
         std::fs::copy(&sst, corpus("sst_reader").join("table")).unwrap();
         engine.close().unwrap();

@@ -30,7 +30,10 @@ fn op() -> impl Strategy<Value = Op> {
 type Model = BTreeMap<(u8, u8), BTreeMap<i64, i64>>;
 
 fn key(s: u8) -> SeriesKey {
-    SeriesKey::new("m", vec![("host".into(), format!("h{s}")), ("dc".into(), "x".into())])
+    SeriesKey::new(
+        "m",
+        vec![("host".into(), format!("h{s}")), ("dc".into(), "x".into())],
+    )
 }
 
 fn options(dir: &std::path::Path) -> EngineOptions {
@@ -47,23 +50,44 @@ fn check(engine: &Engine, model: &Model) -> Result<(), TestCaseError> {
     let snap = engine.snapshot();
     for s in 0u8..4 {
         let Some(id) = engine.catalog().lookup(&key(s).canonical()) else {
-            prop_assert!(model.keys().all(|(ms, _)| *ms != s) || model.iter().all(|((ms, _), pts)| *ms != s || pts.is_empty()));
+            prop_assert!(
+                model.keys().all(|(ms, _)| *ms != s)
+                    || model
+                        .iter()
+                        .all(|((ms, _), pts)| *ms != s || pts.is_empty())
+            );
             continue;
         };
         for f in 0u8..2 {
             let got = snap.read(id, &format!("f{f}"), i64::MIN, i64::MAX).unwrap();
             let got: Vec<(i64, i64)> = match got {
-                Some(c) => c.ts.iter().enumerate().map(|(i, &t)| match c.value(i) {
-                    Some(FieldValue::Integer(v)) => (t, v),
-                    other => panic!("unexpected value {other:?}"),
-                }).collect(),
+                Some(c) => {
+                    c.ts.iter()
+                        .enumerate()
+                        .map(|(i, &t)| match c.value(i) {
+                            Some(FieldValue::Integer(v)) => (t, v),
+                            other => panic!("unexpected value {other:?}"),
+                        })
+                        .collect()
+                }
                 None => Vec::new(),
             };
-            let want: Vec<(i64, i64)> = model.get(&(s, f)).map(|m| m.iter().map(|(&t, &v)| (t, v)).collect()).unwrap_or_default();
+            let want: Vec<(i64, i64)> = model
+                .get(&(s, f))
+                .map(|m| m.iter().map(|(&t, &v)| (t, v)).collect())
+                .unwrap_or_default();
             prop_assert_eq!(&got, &want, "series {} field {}", s, f);
             // A narrow range reads the same slice.
-            let part = snap.read(id, &format!("f{f}"), 10, 60).unwrap().map(|c| c.ts).unwrap_or_default();
-            let want_part: Vec<i64> = want.iter().map(|p| p.0).filter(|t| (10..60).contains(t)).collect();
+            let part = snap
+                .read(id, &format!("f{f}"), 10, 60)
+                .unwrap()
+                .map(|c| c.ts)
+                .unwrap_or_default();
+            let want_part: Vec<i64> = want
+                .iter()
+                .map(|p| p.0)
+                .filter(|t| (10..60).contains(t))
+                .collect();
             prop_assert_eq!(part, want_part);
         }
     }

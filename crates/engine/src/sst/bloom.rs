@@ -48,7 +48,8 @@ impl Bloom {
         if self.bits.is_empty() {
             return true;
         }
-        self.positions(key).all(|p| self.bits[p / 8] & (1 << (p % 8)) != 0)
+        self.positions(key)
+            .all(|p| self.bits[p / 8] & (1 << (p % 8)) != 0)
     }
 
     pub fn encode(&self, out: &mut Vec<u8>) {
@@ -76,7 +77,9 @@ mod tests {
             b.insert(format!("cpu,host=h{i}").as_bytes());
         }
         assert!((0..1000).all(|i| b.may_contain(format!("cpu,host=h{i}").as_bytes())));
-        let fp = (0..10_000).filter(|i| b.may_contain(format!("mem,host=x{i}").as_bytes())).count();
+        let fp = (0..10_000)
+            .filter(|i| b.may_contain(format!("mem,host=x{i}").as_bytes()))
+            .count();
         assert!(fp < 300, "{fp} false positives");
         let mut buf = Vec::new();
         b.encode(&mut buf);

@@ -96,13 +96,16 @@ impl Meta {
         for _ in 0..n {
             let len = cur.count("series key length", limit).map_err(e)?;
             let raw = cur.bytes(len, "series key").map_err(e)?;
-            let s = std::str::from_utf8(raw).map_err(|err| format!("series key is not UTF-8: {err}"))?;
+            let s = std::str::from_utf8(raw)
+                .map_err(|err| format!("series key is not UTF-8: {err}"))?;
             series.push(s.to_string());
         }
         let n = cur.count("column count", limit).map_err(e)?;
         let mut columns = Vec::with_capacity(n);
         for _ in 0..n {
-            let s = cur.count("column series", series.len().saturating_sub(1)).map_err(e)? as u32;
+            let s = cur
+                .count("column series", series.len().saturating_sub(1))
+                .map_err(e)? as u32;
             let len = cur.count("field name length", limit).map_err(e)?;
             let raw = cur.bytes(len, "field name").map_err(e)?;
             let field = std::str::from_utf8(raw)
@@ -114,22 +117,41 @@ impl Meta {
             for _ in 0..nb {
                 let offset = cur.uvarint("block offset").map_err(e)?;
                 let len = cur.count("block length", u32::MAX as usize).map_err(e)? as u32;
-                let points = cur.count("block points", strata_codec::MAX_BLOCK_POINTS).map_err(e)? as u32;
+                let points = cur
+                    .count("block points", strata_codec::MAX_BLOCK_POINTS)
+                    .map_err(e)? as u32;
                 let min_ts = cur.ivarint("block min time").map_err(e)?;
                 let max_ts = cur.ivarint("block max time").map_err(e)?;
                 let end = offset
                     .checked_add(u64::from(len) + BLOCK_TRAILER as u64)
                     .filter(|&end| offset >= HEADER_LEN as u64 && end <= data_end);
                 if end.is_none() {
-                    return Err(format!("block at {offset} (+{len}) lies outside the data section"));
+                    return Err(format!(
+                        "block at {offset} (+{len}) lies outside the data section"
+                    ));
                 }
-                blocks.push(BlockMeta { offset, len, points, min_ts, max_ts });
+                blocks.push(BlockMeta {
+                    offset,
+                    len,
+                    points,
+                    min_ts,
+                    max_ts,
+                });
             }
-            columns.push(ColumnMeta { series: s, field, value_type, blocks });
+            columns.push(ColumnMeta {
+                series: s,
+                field,
+                value_type,
+                blocks,
+            });
         }
         let bloom = Bloom::decode(&mut cur).map_err(e)?;
         cur.finish("sstable meta").map_err(e)?;
-        Ok(Meta { series, columns, bloom })
+        Ok(Meta {
+            series,
+            columns,
+            bloom,
+        })
     }
 }
 
@@ -157,14 +179,19 @@ impl Footer {
             a
         };
         if f.len() != FOOTER_LEN {
-            return Err(format!("footer is {} bytes, expected {FOOTER_LEN}", f.len()));
+            return Err(format!(
+                "footer is {} bytes, expected {FOOTER_LEN}",
+                f.len()
+            ));
         }
         if &f[50..58] != MAGIC {
             return Err("bad footer magic (not a Strata SSTable, or truncated)".into());
         }
         let version = u16::from_le_bytes([f[44], f[45]]);
         if version != VERSION {
-            return Err(format!("unsupported SSTable version {version} (this build reads {VERSION})"));
+            return Err(format!(
+                "unsupported SSTable version {version} (this build reads {VERSION})"
+            ));
         }
         let crc = u32::from_le_bytes([f[46], f[47], f[48], f[49]]);
         if crc != crc32c::crc32c(&f[0..46]) {

@@ -10,7 +10,9 @@ use memmap2::Mmap;
 use strata_codec::BlockDecoder;
 
 use super::bloom::Bloom;
-use super::format::{BLOCK_TRAILER, BlockMeta, ColumnMeta, FOOTER_LEN, Footer, HEADER_LEN, MAGIC, Meta, VERSION};
+use super::format::{
+    BLOCK_TRAILER, BlockMeta, ColumnMeta, FOOTER_LEN, Footer, HEADER_LEN, MAGIC, Meta, VERSION,
+};
 use crate::cache::BlockCache;
 use crate::column::ColumnData;
 use crate::error::{Error, Result};
@@ -30,37 +32,67 @@ pub struct SstReader {
 }
 
 fn corrupt(path: &Path, offset: u64, reason: impl Into<String>) -> Error {
-    Error::Corrupt { path: path.to_path_buf(), offset, reason: reason.into() }
+    Error::Corrupt {
+        path: path.to_path_buf(),
+        offset,
+        reason: reason.into(),
+    }
 }
 
 impl SstReader {
     pub fn open(path: &Path) -> Result<SstReader> {
-        let file = std::fs::File::open(path).map_err(|source| Error::Io { op: "open", path: path.into(), source })?;
+        let file = std::fs::File::open(path).map_err(|source| Error::Io {
+            op: "open",
+            path: path.into(),
+            source,
+        })?;
         // SAFETY: SSTables are immutable once renamed into place; nothing truncates them while
         // the engine runs (deletion unlinks but the mapping stays valid).
-        let map = unsafe { Mmap::map(&file) }.map_err(|source| Error::Io { op: "mmap", path: path.into(), source })?;
+        let map = unsafe { Mmap::map(&file) }.map_err(|source| Error::Io {
+            op: "mmap",
+            path: path.into(),
+            source,
+        })?;
         let len = map.len();
         if len < HEADER_LEN + FOOTER_LEN {
-            return Err(corrupt(path, 0, format!("file of {len} bytes is too short for an SSTable")));
+            return Err(corrupt(
+                path,
+                0,
+                format!("file of {len} bytes is too short for an SSTable"),
+            ));
         }
         if &map[0..8] != MAGIC {
             return Err(corrupt(path, 0, "bad header magic"));
         }
         let version = u16::from_le_bytes([map[8], map[9]]);
         if version != VERSION {
-            return Err(Error::UnsupportedVersion { path: path.into(), found: version, supported: VERSION });
+            return Err(Error::UnsupportedVersion {
+                path: path.into(),
+                found: version,
+                supported: VERSION,
+            });
         }
         let footer_at = len - FOOTER_LEN;
-        let footer = Footer::decode(&map[footer_at..]).map_err(|r| corrupt(path, footer_at as u64, r))?;
+        let footer =
+            Footer::decode(&map[footer_at..]).map_err(|r| corrupt(path, footer_at as u64, r))?;
         let meta_end = footer.meta_offset.checked_add(footer.meta_len);
         if footer.meta_offset < HEADER_LEN as u64 || meta_end != Some(footer_at as u64) {
-            return Err(corrupt(path, footer_at as u64, "footer points outside the file"));
+            return Err(corrupt(
+                path,
+                footer_at as u64,
+                "footer points outside the file",
+            ));
         }
         let meta_bytes = &map[footer.meta_offset as usize..footer_at];
         if crc32c::crc32c(meta_bytes) != footer.meta_crc {
-            return Err(corrupt(path, footer.meta_offset, "meta section checksum mismatch"));
+            return Err(corrupt(
+                path,
+                footer.meta_offset,
+                "meta section checksum mismatch",
+            ));
         }
-        let meta = Meta::decode(meta_bytes, footer.meta_offset).map_err(|r| corrupt(path, footer.meta_offset, r))?;
+        let meta = Meta::decode(meta_bytes, footer.meta_offset)
+            .map_err(|r| corrupt(path, footer.meta_offset, r))?;
         let mut series_columns = vec![0..0; meta.series.len()];
         let mut i = 0;
         while i < meta.columns.len() {
@@ -73,7 +105,12 @@ impl SstReader {
                 *r = start..i;
             }
         }
-        let by_series = meta.series.iter().enumerate().map(|(i, s)| (s.clone(), i as u32)).collect();
+        let by_series = meta
+            .series
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.clone(), i as u32))
+            .collect();
         Ok(SstReader {
             path: path.to_path_buf(),
             map,
@@ -117,7 +154,11 @@ impl SstReader {
             return &[];
         }
         match self.by_series.get(canonical) {
-            Some(&i) => self.series_columns.get(i as usize).map(|r| &self.columns[r.clone()]).unwrap_or(&[]),
+            Some(&i) => self
+                .series_columns
+                .get(i as usize)
+                .map(|r| &self.columns[r.clone()])
+                .unwrap_or(&[]),
             None => &[],
         }
     }
@@ -128,10 +169,18 @@ impl SstReader {
     }
 
     /// Decodes one block after verifying its checksum.
-    pub fn read_block(&self, block: &BlockMeta, dec: &mut BlockDecoder, out: &mut ColumnData) -> Result<()> {
+    pub fn read_block(
+        &self,
+        block: &BlockMeta,
+        dec: &mut BlockDecoder,
+        out: &mut ColumnData,
+    ) -> Result<()> {
         let start = block.offset as usize;
         let end = start + block.len as usize;
-        let bytes = self.map.get(start..end + BLOCK_TRAILER).ok_or_else(|| corrupt(&self.path, block.offset, "block beyond end of file"))?;
+        let bytes = self
+            .map
+            .get(start..end + BLOCK_TRAILER)
+            .ok_or_else(|| corrupt(&self.path, block.offset, "block beyond end of file"))?;
         let (data, crc) = bytes.split_at(block.len as usize);
         let want = u32::from_le_bytes([crc[0], crc[1], crc[2], crc[3]]);
         if crc32c::crc32c(data) != want {
@@ -140,7 +189,11 @@ impl SstReader {
         dec.decode(data, &mut out.ts, &mut out.values)
             .map_err(|e| corrupt(&self.path, block.offset, format!("undecodable block: {e}")))?;
         if out.len() != block.points as usize {
-            return Err(corrupt(&self.path, block.offset, "block holds a different point count than its index entry"));
+            return Err(corrupt(
+                &self.path,
+                block.offset,
+                "block holds a different point count than its index entry",
+            ));
         }
         Ok(())
     }

@@ -58,7 +58,12 @@ impl SstWriter {
             buf: Vec::new(),
             series: Vec::new(),
             columns: Vec::new(),
-            info: SstInfo { size: 0, points: 0, min_ts: i64::MAX, max_ts: i64::MIN },
+            info: SstInfo {
+                size: 0,
+                points: 0,
+                min_ts: i64::MAX,
+                max_ts: i64::MIN,
+            },
         })
     }
 
@@ -69,8 +74,14 @@ impl SstWriter {
             return Ok(());
         }
         if self.series.last().map(String::as_str) != Some(series) {
-            if self.series.last().is_some_and(|last| last.as_str() > series) {
-                return Err(Error::InvalidArgument(format!("series {series:?} added out of order")));
+            if self
+                .series
+                .last()
+                .is_some_and(|last| last.as_str() > series)
+            {
+                return Err(Error::InvalidArgument(format!(
+                    "series {series:?} added out of order"
+                )));
             }
             self.series.push(series.to_string());
         }
@@ -80,7 +91,11 @@ impl SstWriter {
         while start < data.len() {
             let end = (start + self.block_points).min(data.len());
             let idx: Vec<usize> = (start..end).collect();
-            let part = if start == 0 && end == data.len() { data.clone() } else { data.gather(&idx) };
+            let part = if start == 0 && end == data.len() {
+                data.clone()
+            } else {
+                data.gather(&idx)
+            };
             self.buf.clear();
             self.encoder
                 .encode(&part.ts, part.values.as_ref(), &mut self.buf)
@@ -122,7 +137,11 @@ impl SstWriter {
         for s in &self.series {
             bloom.insert(s.as_bytes());
         }
-        let meta = Meta { series: std::mem::take(&mut self.series), columns: std::mem::take(&mut self.columns), bloom };
+        let meta = Meta {
+            series: std::mem::take(&mut self.series),
+            columns: std::mem::take(&mut self.columns),
+            bloom,
+        };
         let mut bytes = Vec::new();
         meta.encode(&mut bytes);
         let footer = Footer {
