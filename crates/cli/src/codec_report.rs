@@ -21,13 +21,20 @@ use strata_protocol::Precision;
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     #[error("reading {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("line {line}: {reason}")]
     Csv { line: usize, reason: String },
     #[error("{0}")]
     LineProtocol(String),
     #[error("series column {column:?} mixes {first} and {second} values")]
-    MixedTypes { column: String, first: &'static str, second: &'static str },
+    MixedTypes {
+        column: String,
+        first: &'static str,
+        second: &'static str,
+    },
     #[error("encoding failed: {0}")]
     Encode(String),
 }
@@ -61,7 +68,10 @@ impl Report {
 
 /// Reads the file into sorted, deduplicated columns keyed by series (and field).
 fn load(path: &Path) -> Result<BTreeMap<String, ColumnData>, ReportError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ReportError::Read { path: path.display().to_string(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| ReportError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
     let mut columns: HashMap<String, ColumnData> = HashMap::new();
     let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     if first.trim().eq_ignore_ascii_case("series,timestamp,value") {
@@ -69,15 +79,27 @@ fn load(path: &Path) -> Result<BTreeMap<String, ColumnData>, ReportError> {
             if line.trim().is_empty() {
                 continue;
             }
-            let err = |reason: String| ReportError::Csv { line: n + 1, reason };
+            let err = |reason: String| ReportError::Csv {
+                line: n + 1,
+                reason,
+            };
             // The series may itself contain commas (Prometheus label sets): split from the right.
             let mut parts = line.rsplitn(3, ',');
-            let (Some(value), Some(ts), Some(series)) = (parts.next(), parts.next(), parts.next()) else {
+            let (Some(value), Some(ts), Some(series)) = (parts.next(), parts.next(), parts.next())
+            else {
                 return Err(err("expected series,timestamp,value".into()));
             };
-            let ts: i64 = ts.trim().parse().map_err(|_| err(format!("bad timestamp {ts:?}")))?;
-            let value: f64 = value.trim().parse().map_err(|_| err(format!("bad value {value:?}")))?;
-            let ts = ts.checked_mul(1_000_000).ok_or_else(|| err(format!("timestamp {ts} overflows ns")))?;
+            let ts: i64 = ts
+                .trim()
+                .parse()
+                .map_err(|_| err(format!("bad timestamp {ts:?}")))?;
+            let value: f64 = value
+                .trim()
+                .parse()
+                .map_err(|_| err(format!("bad value {value:?}")))?;
+            let ts = ts
+                .checked_mul(1_000_000)
+                .ok_or_else(|| err(format!("timestamp {ts} overflows ns")))?;
             push(&mut columns, series.trim(), ts, &FieldValue::Float(value))?;
         }
     } else {
@@ -122,8 +144,15 @@ fn load(path: &Path) -> Result<BTreeMap<String, ColumnData>, ReportError> {
         .collect())
 }
 
-fn push(columns: &mut HashMap<String, ColumnData>, key: &str, ts: i64, value: &FieldValue) -> Result<(), ReportError> {
-    let col = columns.entry(key.to_string()).or_insert_with(|| ColumnData::new(value.value_type()));
+fn push(
+    columns: &mut HashMap<String, ColumnData>,
+    key: &str,
+    ts: i64,
+    value: &FieldValue,
+) -> Result<(), ReportError> {
+    let col = columns
+        .entry(key.to_string())
+        .or_insert_with(|| ColumnData::new(value.value_type()));
     if !col.push(ts, value) {
         return Err(ReportError::MixedTypes {
             column: key.to_string(),
@@ -135,8 +164,14 @@ fn push(columns: &mut HashMap<String, ColumnData>, key: &str, ts: i64, value: &F
 }
 
 /// Encodes every block with every scheme and tallies the sizes.
-fn measure(columns: &BTreeMap<String, ColumnData>, block_points: usize) -> Result<Report, ReportError> {
-    let mut report = Report { columns: columns.len(), ..Report::default() };
+fn measure(
+    columns: &BTreeMap<String, ColumnData>,
+    block_points: usize,
+) -> Result<Report, ReportError> {
+    let mut report = Report {
+        columns: columns.len(),
+        ..Report::default()
+    };
     let mut enc = BlockEncoder::default();
     let mut floats = FloatEncoder::default();
     let mut buf = Vec::new();
@@ -198,7 +233,12 @@ fn measure(columns: &BTreeMap<String, ColumnData>, block_points: usize) -> Resul
                 _ => chosen_values,
             };
             let plain_ts = ts_sizes[0];
-            report.add("block: plain gorilla", 2 + uvarint_len(plain_ts as u64) + plain_ts + plain_values, n, false);
+            report.add(
+                "block: plain gorilla",
+                2 + uvarint_len(plain_ts as u64) + plain_ts + plain_values,
+                n,
+                false,
+            );
         }
     }
     Ok(report)
@@ -206,26 +246,49 @@ fn measure(columns: &BTreeMap<String, ColumnData>, block_points: usize) -> Resul
 
 fn render(path: &Path, block_points: usize, r: &Report) -> String {
     let mut out = String::new();
-    let per = |bytes: u64, points: u64| if points == 0 { 0.0 } else { bytes as f64 / points as f64 };
+    let per = |bytes: u64, points: u64| {
+        if points == 0 {
+            0.0
+        } else {
+            bytes as f64 / points as f64
+        }
+    };
     let _ = writeln!(out, "codec report: {}", path.display());
     let _ = writeln!(
         out,
         "series columns: {}  points: {}  blocks: {} (up to {} points each)",
         r.columns, r.points, r.blocks, block_points
     );
-    let _ = writeln!(out, "{:<28} {:>14} {:>12}", "scheme", "bytes", "bytes/point");
+    let _ = writeln!(
+        out,
+        "{:<28} {:>14} {:>12}",
+        "scheme", "bytes", "bytes/point"
+    );
     for (name, t) in &r.tallies {
         let note = if t.fallback_blocks > 0 {
-            format!("  (not applicable to {} block(s): chosen size counted)", t.fallback_blocks)
+            format!(
+                "  (not applicable to {} block(s): chosen size counted)",
+                t.fallback_blocks
+            )
         } else {
             String::new()
         };
-        let _ = writeln!(out, "{:<28} {:>14} {:>12.3}{note}", name, t.bytes, per(t.bytes, t.points));
+        let _ = writeln!(
+            out,
+            "{:<28} {:>14} {:>12.3}{note}",
+            name,
+            t.bytes,
+            per(t.bytes, t.points)
+        );
     }
     let usage: Vec<String> = r.usage.iter().map(|(k, v)| format!("{k} x{v}")).collect();
     let _ = writeln!(out, "chosen schemes: {}", usage.join(", "));
     let chosen = r.tallies.get("block: chosen").copied().unwrap_or_default();
-    let plain = r.tallies.get("block: plain gorilla").copied().unwrap_or_default();
+    let plain = r
+        .tallies
+        .get("block: plain gorilla")
+        .copied()
+        .unwrap_or_default();
     if chosen.bytes > 0 {
         let _ = writeln!(
             out,
@@ -255,8 +318,18 @@ mod tests {
         let csv = dir.path().join("c.csv");
         let mut text = String::from("series,timestamp,value\n");
         for i in 0..3000 {
-            let _ = writeln!(text, "up{{job=\"a,b\"}},{},{}", 1_700_000_000_000i64 + i * 10_000, 1);
-            let _ = writeln!(text, "temp,{},{}", 1_700_000_000_000i64 + i * 10_000, 20.0 + (i % 7) as f64 / 10.0);
+            let _ = writeln!(
+                text,
+                "up{{job=\"a,b\"}},{},{}",
+                1_700_000_000_000i64 + i * 10_000,
+                1
+            );
+            let _ = writeln!(
+                text,
+                "temp,{},{}",
+                1_700_000_000_000i64 + i * 10_000,
+                20.0 + (i % 7) as f64 / 10.0
+            );
         }
         std::fs::write(&csv, text).unwrap();
         let out = run(&csv, 1024).unwrap();
@@ -268,7 +341,13 @@ mod tests {
         let lp = dir.path().join("d.lp");
         let mut text = String::new();
         for i in 0..100 {
-            let _ = writeln!(text, "cpu,host=a usage={}.5,count={}i {}", i % 10, i, 1_000_000_000i64 * i);
+            let _ = writeln!(
+                text,
+                "cpu,host=a usage={}.5,count={}i {}",
+                i % 10,
+                i,
+                1_000_000_000i64 * i
+            );
         }
         std::fs::write(&lp, text).unwrap();
         let out = run(&lp, 1024).unwrap();

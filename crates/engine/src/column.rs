@@ -137,48 +137,62 @@ impl ColumnData {
         self.ts.extend_from_slice(&other.ts);
     }
 
-    /// Merges two sorted, deduplicated runs; on equal timestamps `newer` wins.
+    /// Merges two sorted, deduplicated runs; on equal timestamps `newer` wins. If the types
+    /// differ (which write validation prevents), `newer` is returned.
     pub fn merge(older: &ColumnData, newer: &ColumnData) -> ColumnData {
-        if older.is_empty() {
+        if older.is_empty() || older.value_type() != newer.value_type() {
             return newer.clone();
         }
         if newer.is_empty() {
             return older.clone();
         }
-        // Build a pick list of (source, index) then gather from each source in one pass.
-        let (mut i, mut j) = (0, 0);
-        let mut picks: Vec<(bool, usize)> = Vec::with_capacity(older.len() + newer.len());
-        while i < older.len() || j < newer.len() {
-            match (older.ts.get(i), newer.ts.get(j)) {
-                (Some(a), Some(b)) if a < b => {
-                    picks.push((false, i));
-                    i += 1;
-                }
-                (Some(a), Some(b)) if a == b => {
-                    picks.push((true, j));
-                    i += 1;
-                    j += 1;
-                }
-                (_, Some(_)) => {
-                    picks.push((true, j));
-                    j += 1;
-                }
-                (Some(_), None) => {
-                    picks.push((false, i));
-                    i += 1;
-                }
-                (None, None) => break,
-            }
+        // Fast path: the runs do not overlap in time.
+        if older.ts[older.len() - 1] < newer.ts[0] {
+            let mut out = older.clone();
+            out.append(newer);
+            return out;
         }
-        let mut out = ColumnData::new(newer.value_type());
-        for (from_newer, k) in picks {
-            let src = if from_newer { newer } else { older };
-            if let Some(v) = src.value(k) {
-                out.push(src.ts[k], &v);
-            }
+        let picks = merge_picks(&older.ts, &newer.ts);
+        fn pick<T: Clone>(a: &[T], b: &[T], picks: &[(bool, usize)]) -> Vec<T> {
+            picks.iter().map(|&(from_b, i)| if from_b { b[i].clone() } else { a[i].clone() }).collect()
         }
-        out
+        let values = match (&older.values, &newer.values) {
+            (Column::Float(a), Column::Float(b)) => Column::Float(pick(a, b, &picks)),
+            (Column::Integer(a), Column::Integer(b)) => Column::Integer(pick(a, b, &picks)),
+            (Column::Unsigned(a), Column::Unsigned(b)) => Column::Unsigned(pick(a, b, &picks)),
+            (Column::Boolean(a), Column::Boolean(b)) => Column::Boolean(pick(a, b, &picks)),
+            (Column::String(a), Column::String(b)) => Column::String(pick(a, b, &picks)),
+            _ => return newer.clone(),
+        };
+        ColumnData { ts: pick(&older.ts, &newer.ts, &picks), values }
     }
+}
+
+/// The merge order of two sorted, deduplicated timestamp runs: `(from_newer, index)` per
+/// output point; on equal timestamps only the newer point is taken.
+fn merge_picks(older: &[i64], newer: &[i64]) -> Vec<(bool, usize)> {
+    let (mut i, mut j) = (0, 0);
+    let mut picks = Vec::with_capacity(older.len() + newer.len());
+    while i < older.len() && j < newer.len() {
+        match older[i].cmp(&newer[j]) {
+            std::cmp::Ordering::Less => {
+                picks.push((false, i));
+                i += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                picks.push((true, j));
+                i += 1;
+                j += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                picks.push((true, j));
+                j += 1;
+            }
+        }
+    }
+    picks.extend((i..older.len()).map(|k| (false, k)));
+    picks.extend((j..newer.len()).map(|k| (true, k)));
+    picks
 }
 
 #[cfg(test)]

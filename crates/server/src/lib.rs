@@ -1,0 +1,94 @@
+//! Strata's HTTP server: the routes of API.md over the storage engine.
+//!
+//! [`serve`] opens the engine (recovering the WAL), binds the listener, prints
+//! `listening on ADDR` (stdout and log) and serves [`router`] until SIGINT/SIGTERM, then
+//! drains in-flight requests and closes the engine. Modules, one job each: [`config`]
+//! (options), [`args`] (flags and precedence), [`units`] (sizes and durations), [`error`] (the error
+//! type and its HTTP mapping), [`auth`], [`body`] (size cap, gzip), [`limits`], [`ingest`]
+//! (parse, check, convert, write), [`routes`], [`metrics`], [`shutdown`], [`logging`].
+
+pub mod args;
+pub mod auth;
+pub mod body;
+pub mod config;
+pub mod error;
+pub mod ingest;
+pub mod limits;
+pub mod logging;
+pub mod metrics;
+pub mod routes;
+pub mod shutdown;
+pub mod state;
+pub mod units;
+
+use std::io::Write as _;
+use std::sync::Arc;
+
+use strata_engine::Engine;
+
+pub use args::ServeArgs;
+pub use config::{Limits, ServerConfig};
+pub use error::ServerError;
+pub use routes::router;
+pub use state::AppState;
+
+/// Runs the server until SIGINT or SIGTERM.
+pub async fn serve(config: ServerConfig) -> Result<(), ServerError> {
+    config.validate()?;
+    let opts = config.engine_options()?;
+    tracing::info!(data_dir = %config.data_dir.display(), wal_sync = %opts.wal_sync, "opening the engine");
+    let engine = tokio::task::spawn_blocking(move || Engine::open(opts))
+        .await
+        .map_err(|e| ServerError::Internal(format!("engine open task failed: {e}")))??;
+    let engine = Arc::new(engine);
+    let result = run(&config, engine.clone()).await;
+    let closing = engine.clone();
+    let closed = tokio::task::spawn_blocking(move || closing.close())
+        .await
+        .map_err(|e| ServerError::Internal(format!("engine close task failed: {e}")))?;
+    match (&result, closed) {
+        (_, Err(e)) => {
+            tracing::error!(error = %e, "closing the engine failed");
+            result.and(Err(e.into()))
+        }
+        (Ok(()), Ok(())) => {
+            tracing::info!("engine closed; bye");
+            result
+        }
+        (Err(_), Ok(())) => result,
+    }
+}
+
+async fn run(config: &ServerConfig, engine: Arc<Engine>) -> Result<(), ServerError> {
+    let state = AppState::new(engine, config)?;
+    let listener = tokio::net::TcpListener::bind(&config.http_addr)
+        .await
+        .map_err(|source| ServerError::Bind {
+            addr: config.http_addr.clone(),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(ServerError::Serve)?;
+    tracing::info!(auth = state.auth_token().is_some(), "listening on {addr}");
+    // Tests and scripts read the bound port from this line.
+    let mut stdout = std::io::stdout();
+    let _ = writeln!(stdout, "listening on {addr}");
+    let _ = stdout.flush();
+
+    let (tx, mut rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, router(state)).with_graceful_shutdown(async move {
+        shutdown::signal().await;
+        let _ = tx.send(true);
+    });
+    let drain_timeout = config.shutdown_timeout.0;
+    let watchdog = async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+        tokio::time::sleep(drain_timeout).await;
+    };
+    tokio::select! {
+        r = server => r.map_err(ServerError::Serve),
+        () = watchdog => {
+            tracing::warn!(timeout = ?drain_timeout, "requests still in flight after the shutdown timeout: closing anyway");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! Administration: `POST /api/v1/delete` (tombstones for the matching series over a time
+//! range), `GET /health` (the process is up) and `GET /ready` (writes are accepted; 503 with
+//! the reason once the engine turned read-only).
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, Uri};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use strata_query::Filter;
+use strata_query::time::to_ns;
+
+use crate::body;
+use crate::error::ServerError;
+use crate::routes::query::precision_param;
+use crate::routes::{blocking, parse_json, query_params};
+use crate::state::AppState;
+
+/// The `POST /api/v1/delete` body; `start` (inclusive) and `end` (exclusive) in the request
+/// precision (`?precision=`, default ms).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteRequest {
+    pub measurement: String,
+    pub start: i64,
+    pub end: i64,
+    #[serde(default)]
+    pub filters: BTreeMap<String, Filter>,
+}
+
+/// `POST /api/v1/delete` -> `200 {"matched_series": N}`.
+pub async fn delete(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<Value>, ServerError> {
+    let params = query_params(&uri)?;
+    let precision_ns = precision_param(&params)?;
+    let encoding = body::content_encoding(&headers)?;
+    let bytes = body::read(body, &headers, state.limits()).await?;
+    let st = state.clone();
+    blocking(move || {
+        let bytes = body::decode(bytes, encoding.as_deref(), st.limits())?;
+        let req: DeleteRequest = parse_json(&bytes)?;
+        if req.measurement.is_empty() {
+            return Err(ServerError::bad(
+                "invalid_delete",
+                "\"measurement\" must not be empty",
+            ));
+        }
+        let start = to_ns(req.start, precision_ns, "start")?;
+        let end = to_ns(req.end, precision_ns, "end")?;
+        if start >= end {
+            return Err(ServerError::bad(
+                "invalid_delete",
+                format!(
+                    "\"start\" ({}) must be before \"end\" ({})",
+                    req.start, req.end
+                ),
+            ));
+        }
+        let engine = st.engine();
+        let ids: Vec<u32> =
+            strata_query::match_series(engine.catalog(), &req.measurement, &req.filters)?
+                .iter()
+                .collect();
+        engine.delete(&ids, start, end)?;
+        tracing::info!(measurement = %req.measurement, series = ids.len(), start, end, "deleted");
+        Ok(Json(json!({ "matched_series": ids.len() })))
+    })
+    .await
+}
+
+/// `GET /health`: 200 while the process serves requests.
+pub async fn health() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// `GET /ready`: 200 when recovery is done and writes are accepted (the listener opens only
+/// after recovery), 503 with the reason once the engine is read-only.
+pub async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ServerError> {
+    match state.engine().read_only_reason() {
+        None => Ok(Json(json!({ "status": "ready" }))),
+        Some(reason) => Err(ServerError::Engine(strata_engine::Error::ReadOnly {
+            reason,
+        })),
+    }
+}

@@ -1,0 +1,108 @@
+//! The router: every route of API.md, the JSON 404 / 405 fallbacks, and the middleware stack
+//! (outermost first: request metrics, the body-size limit, authentication).
+
+pub mod admin;
+pub mod meta;
+pub mod query;
+pub mod write;
+
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Query, Request, State};
+use axum::http::{Method, Uri};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use crate::error::ServerError;
+use crate::state::AppState;
+use crate::{auth, body, metrics};
+
+/// The application: every route with its middleware, over `state`.
+pub fn router(state: AppState) -> Router {
+    let max_body = state.limits().max_body_bytes.as_usize();
+    Router::new()
+        .route("/write", post(write::write))
+        .route("/api/v2/write", post(write::write_v2))
+        .route("/api/v1/write", post(write::remote_write))
+        .route("/query", post(query::query))
+        .route("/api/v1/measurements", get(meta::measurements))
+        .route("/api/v1/tags", get(meta::tag_keys))
+        .route("/api/v1/tags/{key}/values", get(meta::tag_values))
+        .route("/api/v1/series", post(meta::series))
+        .route("/api/v1/delete", post(admin::delete))
+        .route("/health", get(admin::health))
+        .route("/ready", get(admin::ready))
+        .route("/metrics", get(metrics::handler))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_token,
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), limit_body))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .with_state(state)
+}
+
+/// Refuses a declared `Content-Length` over `max_body_bytes` before any handler runs (bodies
+/// without one are cut off while being read, in [`body::read`]).
+async fn limit_body(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let max = state.limits().max_body_bytes.as_usize();
+    if body::content_length(req.headers()).is_some_and(|n| n > max as u64) {
+        return body::body_too_large(max).into_response();
+    }
+    next.run(req).await
+}
+
+async fn not_found(method: Method, uri: Uri) -> ServerError {
+    ServerError::NotFound(format!("no route for {method} {}", uri.path()))
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> ServerError {
+    ServerError::MethodNotAllowed(format!("method {method} is not allowed on {}", uri.path()))
+}
+
+/// The query-string parameters (a malformed query string is a 400).
+pub(crate) fn query_params(uri: &Uri) -> Result<HashMap<String, String>, ServerError> {
+    Query::<HashMap<String, String>>::try_from_uri(uri)
+        .map(|q| q.0)
+        .map_err(|e| ServerError::bad("invalid_query_string", format!("invalid query string: {e}")))
+}
+
+/// A required query-string parameter.
+pub(crate) fn required_param<'a>(
+    params: &'a HashMap<String, String>,
+    name: &str,
+) -> Result<&'a str, ServerError> {
+    match params.get(name) {
+        Some(v) if !v.is_empty() => Ok(v),
+        _ => Err(ServerError::bad(
+            "missing_parameter",
+            format!("missing query parameter {name:?}"),
+        )),
+    }
+}
+
+/// Runs `f` on the blocking pool (engine writes wait for fsync; parsing and queries are CPU
+/// work); a panic in `f` becomes a 500.
+pub(crate) async fn blocking<T, F>(f: F) -> Result<T, ServerError>
+where
+    F: FnOnce() -> Result<T, ServerError> + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ServerError::Internal(format!("request task failed: {e}")))?
+}
+
+/// Parses a JSON request body into `T`; serde's message (with line and column) on error.
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ServerError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| ServerError::bad("invalid_json", format!("invalid JSON body: {e}")))
+}

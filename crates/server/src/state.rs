@@ -1,0 +1,60 @@
+//! The state every handler shares: the engine, the limits, the auth token and the metrics.
+
+use std::sync::Arc;
+
+use strata_engine::Engine;
+
+use crate::config::{Limits, ServerConfig};
+use crate::error::ServerError;
+use crate::metrics::Metrics;
+
+/// Cheap to clone (one `Arc`).
+#[derive(Debug, Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    engine: Arc<Engine>,
+    limits: Limits,
+    allow_nan: bool,
+    auth_token: Option<String>,
+    metrics: Metrics,
+}
+
+impl AppState {
+    /// State over an open engine; reads the auth token (file) named by `config`.
+    pub fn new(engine: Arc<Engine>, config: &ServerConfig) -> Result<AppState, ServerError> {
+        Ok(AppState {
+            inner: Arc::new(Inner {
+                engine,
+                limits: config.limits,
+                allow_nan: config.allow_nan,
+                auth_token: config.resolve_auth_token()?,
+                metrics: Metrics::default(),
+            }),
+        })
+    }
+
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.inner.engine
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+
+    /// Whether JSON and line protocol may carry NaN / infinite floats.
+    pub fn allow_nan(&self) -> bool {
+        self.inner.allow_nan
+    }
+
+    pub fn auth_token(&self) -> Option<&str> {
+        self.inner.auth_token.as_deref()
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+}
