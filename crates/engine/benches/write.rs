@@ -9,8 +9,16 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use strata_engine::{Engine, EngineOptions, FieldValue, Point, SeriesKey, SyncPolicy};
 
 const FIELDS: [&str; 10] = [
-    "usage_user", "usage_system", "usage_idle", "usage_nice", "usage_iowait", "usage_irq", "usage_softirq",
-    "usage_steal", "usage_guest", "usage_guest_nice",
+    "usage_user",
+    "usage_system",
+    "usage_idle",
+    "usage_nice",
+    "usage_iowait",
+    "usage_irq",
+    "usage_softirq",
+    "usage_steal",
+    "usage_guest",
+    "usage_guest_nice",
 ];
 
 fn host_key(h: usize) -> SeriesKey {
@@ -26,7 +34,10 @@ fn host_key(h: usize) -> SeriesKey {
         ("service_version", "1".to_string()),
         ("service_environment", "production".to_string()),
     ];
-    SeriesKey::new("cpu", tags.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    SeriesKey::new(
+        "cpu",
+        tags.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+    )
 }
 
 fn rows(start_row: usize, n: usize, hosts: usize) -> Vec<Point> {
@@ -36,7 +47,12 @@ fn rows(start_row: usize, n: usize, hosts: usize) -> Vec<Point> {
             fields: FIELDS
                 .iter()
                 .enumerate()
-                .map(|(i, f)| (f.to_string(), FieldValue::Float(((r * 7 + i * 13) % 10_000) as f64 / 100.0)))
+                .map(|(i, f)| {
+                    (
+                        f.to_string(),
+                        FieldValue::Float(((r * 7 + i * 13) % 10_000) as f64 / 100.0),
+                    )
+                })
                 .collect(),
             timestamp: 1_700_000_000_000_000_000 + (r / hosts) as i64 * 10_000_000_000,
         })
@@ -48,12 +64,19 @@ fn bench_write(c: &mut Criterion) {
     let mut g = c.benchmark_group("engine-write");
     g.throughput(Throughput::Elements(40 * 500 * 10));
     g.sample_size(10);
-    for (name, sync) in [("sync-none", SyncPolicy::None), ("sync-always", SyncPolicy::Always)] {
+    for (name, sync) in [
+        ("sync-none", SyncPolicy::None),
+        ("sync-always", SyncPolicy::Always),
+    ] {
         g.bench_function(name, |b| {
             b.iter_with_setup(
                 || {
                     let dir = tempfile::tempdir().expect("tempdir");
-                    let opts = EngineOptions { background: false, wal_sync: sync, ..EngineOptions::new(dir.path()) };
+                    let opts = EngineOptions {
+                        background: false,
+                        wal_sync: sync,
+                        ..EngineOptions::new(dir.path())
+                    };
                     (Engine::open(opts).expect("open"), dir)
                 },
                 |(engine, dir)| {
@@ -72,25 +95,44 @@ fn bench_write(c: &mut Criterion) {
 
 fn bench_read(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let engine = Engine::open(EngineOptions { background: false, wal_sync: SyncPolicy::None, ..EngineOptions::new(dir.path()) })
-        .expect("open");
+    let engine = Engine::open(EngineOptions {
+        background: false,
+        wal_sync: SyncPolicy::None,
+        ..EngineOptions::new(dir.path())
+    })
+    .expect("open");
     // 24 h at 10 s for 10 hosts.
     for chunk in 0..(8640 * 10 / 5000 + 1) {
         engine.write(&rows(chunk * 5000, 5000, 10)).expect("write");
     }
     engine.flush().expect("flush");
     engine.compact().expect("compact");
-    let id = engine.catalog().lookup(&host_key(3).canonical()).expect("series");
+    let id = engine
+        .catalog()
+        .lookup(&host_key(3).canonical())
+        .expect("series");
     let mut g = c.benchmark_group("engine-read");
     g.throughput(Throughput::Elements(8640));
     g.bench_function("one-series-24h-cold", |b| {
         b.iter(|| {
             engine.clear_block_cache();
-            black_box(engine.snapshot().read(id, "usage_user", i64::MIN, i64::MAX).expect("read"))
+            black_box(
+                engine
+                    .snapshot()
+                    .read(id, "usage_user", i64::MIN, i64::MAX)
+                    .expect("read"),
+            )
         })
     });
     g.bench_function("one-series-24h-warm", |b| {
-        b.iter(|| black_box(engine.snapshot().read(id, "usage_user", i64::MIN, i64::MAX).expect("read")))
+        b.iter(|| {
+            black_box(
+                engine
+                    .snapshot()
+                    .read(id, "usage_user", i64::MIN, i64::MAX)
+                    .expect("read"),
+            )
+        })
     });
     g.finish();
 }

@@ -154,7 +154,10 @@ impl ColumnData {
         }
         let picks = merge_picks(&older.ts, &newer.ts);
         fn pick<T: Clone>(a: &[T], b: &[T], picks: &[(bool, usize)]) -> Vec<T> {
-            picks.iter().map(|&(from_b, i)| if from_b { b[i].clone() } else { a[i].clone() }).collect()
+            picks
+                .iter()
+                .map(|&(from_b, i)| if from_b { b[i].clone() } else { a[i].clone() })
+                .collect()
         }
         let values = match (&older.values, &newer.values) {
             (Column::Float(a), Column::Float(b)) => Column::Float(pick(a, b, &picks)),
@@ -164,7 +167,10 @@ impl ColumnData {
             (Column::String(a), Column::String(b)) => Column::String(pick(a, b, &picks)),
             _ => return newer.clone(),
         };
-        ColumnData { ts: pick(&older.ts, &newer.ts, &picks), values }
+        ColumnData {
+            ts: pick(&older.ts, &newer.ts, &picks),
+            values,
+        }
     }
 }
 

@@ -15,6 +15,7 @@ use crate::cache::BlockCache;
 use crate::catalog::{Catalog, SeriesId};
 use crate::error::{Error, Result};
 use crate::io::{FileSystem, StdFs};
+use crate::lock::DirLock;
 use crate::manifest::{Edit, Manifest, Tombstone};
 use crate::memtable::{Insert, MemTable};
 use crate::options::EngineOptions;
@@ -60,6 +61,7 @@ pub(crate) struct Shared {
     pub shutdown: AtomicBool,
     pub counters: Counters,
     pub background_error: Mutex<Option<String>>,
+    _lock: DirLock,
 }
 
 /// The storage engine.
@@ -83,6 +85,7 @@ impl Engine {
         let root = opts.data_dir.clone();
         let sst_dir = root.join("sst");
         fs.create_dir_all(&sst_dir)?;
+        let lock = DirLock::acquire(&root)?;
         let manifest = Manifest::open(fs.clone(), &root.join("manifest"))?;
         let state = manifest.state();
         remove_orphans(&*fs, &sst_dir, &state)?;
@@ -160,6 +163,7 @@ impl Engine {
             shutdown: AtomicBool::new(false),
             counters: Counters::default(),
             background_error: Mutex::new(None),
+            _lock: lock,
             fs,
             opts,
         });

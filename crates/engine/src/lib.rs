@@ -29,6 +29,7 @@ mod background;
 mod compaction;
 mod db;
 mod flush;
+mod lock;
 
 pub use cache::BlockCache;
 pub use catalog::{Catalog, MeasurementIndex, SeriesId};
