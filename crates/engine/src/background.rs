@@ -40,6 +40,9 @@ pub(crate) fn compact_loop(s: &Shared) {
         if let Err(e) = crate::compaction::compact_all(s, false) {
             record(s, "compaction", &e);
         }
+        if let Err(e) = crate::rollup::apply_rollups(s) {
+            record(s, "rollup", &e);
+        }
         if let Err(e) = crate::compaction::apply_retention(s) {
             record(s, "retention", &e);
         }

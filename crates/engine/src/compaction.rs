@@ -26,6 +26,7 @@ use crate::error::Result;
 use crate::flush::{PartitionColumns, write_table};
 use crate::manifest::Edit;
 use crate::partition::partition_end;
+use crate::rollup::ROLLUP_LEVEL;
 use crate::version::{TableHandle, Version};
 
 /// Compacts every partition that needs it (`force`: every partition with more than one file).
@@ -33,7 +34,11 @@ pub(crate) fn compact_all(s: &Shared, force: bool) -> Result<()> {
     let _guard = s.compact_lock.lock();
     let version = s.version.read().clone();
     let mut partitions: BTreeMap<i64, Vec<Arc<TableHandle>>> = BTreeMap::new();
-    for t in &version.tables {
+    for t in version
+        .tables
+        .iter()
+        .filter(|t| t.meta.level != ROLLUP_LEVEL)
+    {
         partitions
             .entry(t.meta.partition)
             .or_default()
@@ -77,32 +82,7 @@ fn compact_partition(
     let mut merged: PartitionColumns = BTreeMap::new();
     let max_seq = inputs.iter().map(|t| t.meta.max_seq).max().unwrap_or(0);
     for (series, field) in keys {
-        let mut acc: Option<ColumnData> = None;
-        for t in &inputs {
-            let Some(col) = t
-                .reader
-                .columns_of(&series)
-                .iter()
-                .find(|c| c.field == field)
-            else {
-                continue;
-            };
-            let mut data = t
-                .reader
-                .read_column(col, i64::MIN, i64::MAX, &mut dec, None)?;
-            let tombs = version.tombstones_for(&series, t.meta.max_seq);
-            if !tombs.is_empty() {
-                data.retain(|ts| !tombs.iter().any(|tb| tb.start <= ts && ts < tb.end));
-            }
-            acc = Some(match acc {
-                None => data,
-                Some(old) if old.value_type() == data.value_type() => {
-                    ColumnData::merge(&old, &data)
-                }
-                Some(old) => old,
-            });
-        }
-        if let Some(col) = acc.filter(|c| !c.is_empty()) {
+        if let Some(col) = merged_column(version, &inputs, &series, &field, &mut dec)? {
             merged.insert((series, field), col);
         }
     }
@@ -114,6 +94,38 @@ fn compact_partition(
     s.counters.compactions.fetch_add(1, Ordering::Relaxed);
     tracing::debug!(partition, inputs = inputs.len(), "compacted partition");
     Ok(())
+}
+
+/// One series column merged across `tables` (oldest data first), tombstones applied; `None`
+/// if no point remains.
+pub(crate) fn merged_column(
+    version: &Version,
+    tables: &[Arc<TableHandle>],
+    series: &str,
+    field: &str,
+    dec: &mut BlockDecoder,
+) -> Result<Option<ColumnData>> {
+    let mut acc: Option<ColumnData> = None;
+    for t in tables {
+        let Some(col) = t
+            .reader
+            .columns_of(series)
+            .iter()
+            .find(|c| c.field == field)
+        else {
+            continue;
+        };
+        let mut data = t.reader.read_column(col, i64::MIN, i64::MAX, dec, None)?;
+        let tombs = version.tombstones_for(series, t.meta.max_seq);
+        if !tombs.is_empty() {
+            data.retain(|ts| !tombs.iter().any(|tb| tb.start <= ts && ts < tb.end));
+        }
+        acc = Some(match acc {
+            None => data,
+            Some(old) => ColumnData::merge(&old, &data),
+        });
+    }
+    Ok(acc.filter(|c| !c.is_empty()))
 }
 
 /// Replaces `removed` by `added` in the current version and marks the removed files for
@@ -135,22 +147,35 @@ fn install(s: &Shared, removed: &[Arc<TableHandle>], added: Option<Arc<TableHand
     }
 }
 
-/// Drops every partition that ended before `now - retention`. Returns the files dropped.
+/// Drops raw files (L0/L1) of every partition that ended before `now - retention`, and
+/// rollup files (L2) of those that ended before `now - rollup_retention`. Returns the number
+/// of files dropped.
 pub(crate) fn apply_retention(s: &Shared) -> Result<usize> {
-    let Some(max_age) = s.opts.retention else {
+    if s.opts.retention.is_none() && s.opts.rollup_retention.is_none() {
         return Ok(0);
-    };
+    }
     let _guard = s.compact_lock.lock();
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_nanos() as i64)
         .unwrap_or(0);
-    let cutoff = now.saturating_sub(max_age.as_nanos().min(i64::MAX as u128) as i64);
+    let cutoff = |age: Option<std::time::Duration>| {
+        age.map(|a| now.saturating_sub(a.as_nanos().min(i64::MAX as u128) as i64))
+    };
+    let (raw_cutoff, rollup_cutoff) = (cutoff(s.opts.retention), cutoff(s.opts.rollup_retention));
     let version = s.version.read().clone();
     let expired: Vec<Arc<TableHandle>> = version
         .tables
         .iter()
-        .filter(|t| partition_end(t.meta.partition, s.opts.partition_width) <= cutoff)
+        .filter(|t| {
+            let end = partition_end(t.meta.partition, s.opts.partition_width);
+            let limit = if t.meta.level == ROLLUP_LEVEL {
+                rollup_cutoff
+            } else {
+                raw_cutoff
+            };
+            limit.is_some_and(|c| end <= c)
+        })
         .cloned()
         .collect();
     if expired.is_empty() {

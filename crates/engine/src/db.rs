@@ -104,8 +104,14 @@ impl Engine {
                 })?;
                 let key = catalog.key(id);
                 for col in reader.columns_of(canonical) {
+                    // A rollup's `min` column has the field's own type.
+                    let field = match crate::rollup::parse_column(&col.field) {
+                        Some((field, _, "min")) => field,
+                        Some(_) => continue,
+                        None => col.field.as_str(),
+                    };
                     if let Some(k) = &key {
-                        catalog.record_field(k.measurement(), &col.field, col.value_type);
+                        catalog.record_field(k.measurement(), field, col.value_type);
                     }
                 }
             }
@@ -258,6 +264,11 @@ impl Engine {
         crate::compaction::compact_all(&self.shared, true)
     }
 
+    /// Writes the rollups (L2) of every partition old enough, now. Returns how many.
+    pub fn apply_rollups(&self) -> Result<usize> {
+        crate::rollup::apply_rollups(&self.shared)
+    }
+
     /// Applies retention now (drops partitions older than the configured maximum age).
     pub fn apply_retention(&self) -> Result<usize> {
         crate::compaction::apply_retention(&self.shared)
@@ -308,7 +319,14 @@ impl Engine {
         // it drops the frozen MemTable, so no point can be missed in between.
         let version = s.version.read().clone();
         drop(mem);
-        Snapshot::new(s.catalog.clone(), mems, version, s.cache.clone())
+        Snapshot::new(
+            s.catalog.clone(),
+            mems,
+            version,
+            s.cache.clone(),
+            s.opts.partition_width,
+            s.opts.rollup_windows.clone().into(),
+        )
     }
 
     /// The series catalog (ids, postings, field types).
@@ -340,9 +358,9 @@ impl Engine {
             )
         };
         let version = s.version.read().clone();
-        let mut levels = [LevelStats::default(); 2];
+        let mut levels = [LevelStats::default(); 3];
         for t in &version.tables {
-            let l = &mut levels[usize::from(t.meta.level.min(1))];
+            let l = &mut levels[usize::from(t.meta.level.min(2))];
             l.files += 1;
             l.bytes += t.meta.size;
             l.points += t.meta.points;

@@ -28,6 +28,13 @@ pub struct EngineOptions {
     pub l0_compaction_trigger: usize,
     /// Partitions entirely older than this (relative to the wall clock) are dropped.
     pub retention: Option<Duration>,
+    /// Partitions entirely older than this get rollups (L2): per-window count, sum, min,
+    /// max, first, last of every numeric field. `None` (default) writes none.
+    pub rollup_after: Option<Duration>,
+    /// Rollup window widths in nanoseconds (default 1 min and 1 h).
+    pub rollup_windows: Vec<i64>,
+    /// Rollups of partitions entirely older than this are dropped (default: kept).
+    pub rollup_retention: Option<Duration>,
     /// Run flushes, compactions and retention on a background thread (default true). Tests
     /// turn it off and call [`crate::Engine::flush`] / [`crate::Engine::compact`] themselves.
     pub background: bool,
@@ -50,6 +57,9 @@ impl EngineOptions {
             block_cache_bytes: 64 << 20,
             l0_compaction_trigger: 4,
             retention: None,
+            rollup_after: None,
+            rollup_windows: vec![60_000_000_000, 3_600_000_000_000],
+            rollup_retention: None,
             background: true,
             wal_salvage: false,
             slow_background: None,

@@ -12,6 +12,7 @@ use crate::catalog::{Catalog, SeriesId};
 use crate::column::ColumnData;
 use crate::error::Result;
 use crate::memtable::MemTable;
+use crate::rollup::Rollup;
 use crate::version::Version;
 
 /// A consistent read view.
@@ -22,6 +23,8 @@ pub struct Snapshot {
     mems: Vec<Arc<MemTable>>,
     version: Arc<Version>,
     cache: Arc<BlockCache>,
+    partition_width: i64,
+    rollup_windows: Arc<[i64]>,
 }
 
 impl Snapshot {
@@ -30,12 +33,16 @@ impl Snapshot {
         mems: Vec<Arc<MemTable>>,
         version: Arc<Version>,
         cache: Arc<BlockCache>,
+        partition_width: i64,
+        rollup_windows: Arc<[i64]>,
     ) -> Self {
         Snapshot {
             catalog,
             mems,
             version,
             cache,
+            partition_width,
+            rollup_windows,
         }
     }
 
@@ -90,6 +97,45 @@ impl Snapshot {
             }
         }
         Ok(acc)
+    }
+
+    /// The rollup of one series field at window width `window` (ns) over `[start, end)`, from
+    /// the L2 tables; `None` if there is none.
+    pub fn read_rollup(
+        &self,
+        series: SeriesId,
+        field: &str,
+        window: i64,
+        start: i64,
+        end: i64,
+    ) -> Result<Option<Rollup>> {
+        let Some(canonical) = self.catalog.canonical(series) else {
+            return Ok(None);
+        };
+        let tables = self.version.rollups_overlapping(start, end);
+        if tables.is_empty() {
+            return Ok(None);
+        }
+        crate::rollup::read(&tables, &canonical, field, window, start, end)
+    }
+
+    /// The time ranges `[start, end)` whose raw data is gone but whose rollups remain, in
+    /// ascending order (adjacent partitions are joined).
+    pub fn rollup_only_ranges(&self) -> Vec<(i64, i64)> {
+        let mut out: Vec<(i64, i64)> = Vec::new();
+        for p in self.version.rollup_only_partitions() {
+            let end = crate::partition::partition_end(p, self.partition_width);
+            match out.last_mut() {
+                Some(last) if last.1 == p => last.1 = end,
+                _ => out.push((p, end)),
+            }
+        }
+        out
+    }
+
+    /// The rollup window widths (ns) the engine writes.
+    pub fn rollup_windows(&self) -> &[i64] {
+        &self.rollup_windows
     }
 
     /// Number of SSTables a query over `[start, end)` would consult (for pruning reports).

@@ -37,7 +37,7 @@ pub struct EngineStats {
     pub cache_hits: u64,
     pub cache_misses: u64,
     pub cache_bytes: u64,
-    /// Index 0: L0 (flushed), 1: L1 (compacted).
-    pub levels: [LevelStats; 2],
+    /// Index 0: L0 (flushed), 1: L1 (compacted), 2: L2 (rollups).
+    pub levels: [LevelStats; 3],
     pub wal: WalStats,
 }

@@ -90,11 +90,42 @@ impl Version {
         let mut v: Vec<_> = self
             .tables
             .iter()
-            .filter(|t| t.meta.max_ts >= start && t.meta.min_ts < end)
+            .filter(|t| {
+                t.meta.level != crate::rollup::ROLLUP_LEVEL
+                    && t.meta.max_ts >= start
+                    && t.meta.min_ts < end
+            })
             .cloned()
             .collect();
         v.sort_by_key(|t| (std::cmp::Reverse(t.meta.level), t.meta.max_seq, t.meta.id));
         v
+    }
+
+    /// Rollup (L2) tables overlapping `[start, end)`.
+    pub fn rollups_overlapping(&self, start: i64, end: i64) -> Vec<Arc<TableHandle>> {
+        self.tables
+            .iter()
+            .filter(|t| {
+                t.meta.level == crate::rollup::ROLLUP_LEVEL
+                    && t.meta.max_ts >= start
+                    && t.meta.min_ts < end
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Partition start times that have rollups but no raw data any more, ascending.
+    pub fn rollup_only_partitions(&self) -> Vec<i64> {
+        let mut raw = std::collections::BTreeSet::new();
+        let mut rolled = std::collections::BTreeSet::new();
+        for t in &self.tables {
+            if t.meta.level == crate::rollup::ROLLUP_LEVEL {
+                rolled.insert(t.meta.partition);
+            } else {
+                raw.insert(t.meta.partition);
+            }
+        }
+        rolled.difference(&raw).copied().collect()
     }
 
     pub fn total_bytes(&self) -> u64 {

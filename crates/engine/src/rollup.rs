@@ -1,0 +1,313 @@
+//! Rollups (level 2): once a partition is older than `rollup_after`, its raw data is
+//! summarised per epoch-aligned window (by default 1 min and 1 h) into `count`, `sum`, `min`,
+//! `max`, `first` and `last` per numeric series field, written as one L2 SSTable of the
+//! partition. Raw retention drops the partition's L0/L1 files but not its L2 file, which
+//! `rollup_retention` governs, so history stays queryable at window resolution.
+//!
+//! In the L2 table each statistic is a column named `{field}\0{window_ns}\0{stat}`; the
+//! timestamps are window starts; `count` is an integer column, `sum` a float column, and
+//! `min`/`max`/`first`/`last` keep the field's type. The query layer answers an aggregate
+//! from rollups where the raw data is gone and its window is a multiple of a rollup window.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use strata_codec::{BlockDecoder, Column};
+
+use crate::column::ColumnData;
+use crate::db::{Shared, test_pause};
+use crate::error::Result;
+use crate::flush::{PartitionColumns, write_table};
+use crate::manifest::Edit;
+use crate::partition::partition_end;
+use crate::point::{FieldValue, ValueType};
+use crate::version::{TableHandle, Version};
+
+/// The level of rollup tables.
+pub const ROLLUP_LEVEL: u8 = 2;
+
+/// The statistics kept per window, in column order.
+pub const STATS: [&str; 6] = ["count", "sum", "min", "max", "first", "last"];
+
+/// The L2 column name of one statistic.
+pub fn column_name(field: &str, window: i64, stat: &str) -> String {
+    format!("{field}\0{window}\0{stat}")
+}
+
+/// Splits an L2 column name into (field, window, stat).
+pub fn parse_column(name: &str) -> Option<(&str, i64, &str)> {
+    let mut parts = name.split('\0');
+    let (field, window, stat) = (parts.next()?, parts.next()?.parse().ok()?, parts.next()?);
+    parts.next().is_none().then_some((field, window, stat))
+}
+
+/// One series field's rollup at one window width, as read back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rollup {
+    /// Window starts (ns), ascending.
+    pub ts: Vec<i64>,
+    pub count: Vec<i64>,
+    pub sum: Vec<f64>,
+    /// `min`, `max`, `first`, `last`, each aligned with `ts`, in the field's type.
+    pub min: ColumnData,
+    pub max: ColumnData,
+    pub first: ColumnData,
+    pub last: ColumnData,
+}
+
+fn as_f64(v: &FieldValue) -> Option<f64> {
+    match v {
+        FieldValue::Float(x) => Some(*x),
+        FieldValue::Integer(x) => Some(*x as f64),
+        FieldValue::Unsigned(x) => Some(*x as f64),
+        _ => None,
+    }
+}
+
+/// Greater-than for min/max in the field's type (floats: NaN never wins).
+fn greater(a: &FieldValue, b: &FieldValue) -> bool {
+    match (a, b) {
+        (FieldValue::Float(x), FieldValue::Float(y)) => x > y || (y.is_nan() && !x.is_nan()),
+        (FieldValue::Integer(x), FieldValue::Integer(y)) => x > y,
+        (FieldValue::Unsigned(x), FieldValue::Unsigned(y)) => x > y,
+        _ => false,
+    }
+}
+
+/// Summarises one sorted numeric column per window; `None` for non-numeric columns.
+pub fn summarise(data: &ColumnData, window: i64) -> Option<[ColumnData; 6]> {
+    let ty = data.value_type();
+    if !matches!(
+        ty,
+        ValueType::Float | ValueType::Integer | ValueType::Unsigned
+    ) || window <= 0
+    {
+        return None;
+    }
+    let mut out = [
+        ColumnData::new(ValueType::Integer),
+        ColumnData::new(ValueType::Float),
+        ColumnData::new(ty),
+        ColumnData::new(ty),
+        ColumnData::new(ty),
+        ColumnData::new(ty),
+    ];
+    let mut i = 0;
+    while i < data.len() {
+        let w = data.ts[i].saturating_sub(data.ts[i].rem_euclid(window));
+        let end = match w.checked_add(window) {
+            Some(next) => i + data.ts[i..].partition_point(|&t| t < next),
+            None => data.len(),
+        };
+        let end = end.max(i + 1);
+        let (mut sum, mut min, mut max) = (0.0, None::<FieldValue>, None::<FieldValue>);
+        for k in i..end {
+            let Some(v) = data.value(k) else { continue };
+            sum += as_f64(&v).unwrap_or(0.0);
+            if min.as_ref().is_none_or(|m| greater(m, &v)) {
+                min = Some(v.clone());
+            }
+            if max.as_ref().is_none_or(|m| greater(&v, m)) {
+                max = Some(v);
+            }
+        }
+        let (Some(first), Some(last), Some(min), Some(max)) =
+            (data.value(i), data.value(end - 1), min, max)
+        else {
+            i = end;
+            continue;
+        };
+        out[0].push(w, &FieldValue::Integer((end - i) as i64));
+        out[1].push(w, &FieldValue::Float(sum));
+        out[2].push(w, &min);
+        out[3].push(w, &max);
+        out[4].push(w, &first);
+        out[5].push(w, &last);
+        i = end;
+    }
+    Some(out)
+}
+
+fn now_ns() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(0)
+}
+
+/// Writes the L2 table of every partition old enough that has none yet. Returns how many.
+pub(crate) fn apply_rollups(s: &Shared) -> Result<usize> {
+    let Some(after) = s.opts.rollup_after else {
+        return Ok(0);
+    };
+    if s.opts.rollup_windows.is_empty() {
+        return Ok(0);
+    }
+    let _guard = s.compact_lock.lock();
+    let cutoff = now_ns().saturating_sub(after.as_nanos().min(i64::MAX as u128) as i64);
+    let version = s.version.read().clone();
+    let mut partitions: BTreeMap<i64, (Vec<Arc<TableHandle>>, bool)> = BTreeMap::new();
+    for t in &version.tables {
+        let entry = partitions.entry(t.meta.partition).or_default();
+        if t.meta.level == ROLLUP_LEVEL {
+            entry.1 = true;
+        } else {
+            entry.0.push(t.clone());
+        }
+    }
+    let mut made = 0;
+    for (partition, (raw, has_rollup)) in partitions {
+        if has_rollup || raw.is_empty() || partition_end(partition, s.opts.partition_width) > cutoff
+        {
+            continue;
+        }
+        test_pause(s);
+        let columns = rollup_partition(s, &version, raw)?;
+        let max_seq = version
+            .tables
+            .iter()
+            .filter(|t| t.meta.partition == partition)
+            .map(|t| t.meta.max_seq)
+            .max();
+        if let Some(t) = write_table(s, &columns, ROLLUP_LEVEL, partition, max_seq.unwrap_or(0))? {
+            s.manifest.apply(vec![Edit::AddFile(t.meta)])?;
+            let mut v = s.version.write();
+            let mut tables = v.tables.clone();
+            tables.push(t);
+            *v = Arc::new(Version::new(tables, v.tombstones.clone()));
+            made += 1;
+        }
+    }
+    if made > 0 {
+        tracing::info!(partitions = made, "wrote rollups");
+    }
+    Ok(made)
+}
+
+fn rollup_partition(
+    s: &Shared,
+    version: &Version,
+    mut raw: Vec<Arc<TableHandle>>,
+) -> Result<PartitionColumns> {
+    raw.sort_by_key(|t| (std::cmp::Reverse(t.meta.level), t.meta.max_seq, t.meta.id));
+    let mut keys: BTreeSet<(Arc<str>, String)> = BTreeSet::new();
+    for t in &raw {
+        for col in t.reader.columns() {
+            if let Some(series) = t.reader.series().get(col.series as usize) {
+                keys.insert((Arc::from(series.as_str()), col.field.clone()));
+            }
+        }
+    }
+    let mut dec = BlockDecoder::default();
+    let mut out: PartitionColumns = BTreeMap::new();
+    for (series, field) in keys {
+        let merged = crate::compaction::merged_column(version, &raw, &series, &field, &mut dec)?;
+        let Some(data) = merged else { continue };
+        for &w in &s.opts.rollup_windows {
+            let Some(stats) = summarise(&data, w) else {
+                break;
+            };
+            for (stat, col) in STATS.iter().zip(stats) {
+                if !col.is_empty() {
+                    out.insert((series.clone(), column_name(&field, w, stat)), col);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Reads the rollup of one series field at window `window` from the given L2 tables.
+pub(crate) fn read(
+    tables: &[Arc<TableHandle>],
+    canonical: &str,
+    field: &str,
+    window: i64,
+    start: i64,
+    end: i64,
+) -> Result<Option<Rollup>> {
+    let mut dec = BlockDecoder::default();
+    let mut cols: Vec<Option<ColumnData>> = vec![None; STATS.len()];
+    for t in tables {
+        for (i, stat) in STATS.iter().enumerate() {
+            let name = column_name(field, window, stat);
+            let Some(meta) = t
+                .reader
+                .columns_of(canonical)
+                .iter()
+                .find(|c| c.field == name)
+            else {
+                continue;
+            };
+            let data = t.reader.read_column(meta, start, end, &mut dec, None)?;
+            let slot = &mut cols[i];
+            *slot = Some(match slot.take() {
+                None => data,
+                Some(old) => ColumnData::merge(&old, &data),
+            });
+        }
+    }
+    let mut it = cols.into_iter();
+    let (
+        Some(Some(count)),
+        Some(Some(sum)),
+        Some(Some(min)),
+        Some(Some(max)),
+        Some(Some(first)),
+        Some(Some(last)),
+    ) = (
+        it.next(),
+        it.next(),
+        it.next(),
+        it.next(),
+        it.next(),
+        it.next(),
+    )
+    else {
+        return Ok(None);
+    };
+    let (Column::Integer(counts), Column::Float(sums)) = (&count.values, &sum.values) else {
+        return Ok(None);
+    };
+    let n = count.len();
+    if [sum.len(), min.len(), max.len(), first.len(), last.len()]
+        .iter()
+        .any(|&l| l != n)
+    {
+        return Ok(None);
+    }
+    Ok(Some(Rollup {
+        ts: count.ts.clone(),
+        count: counts.clone(),
+        sum: sums.clone(),
+        min,
+        max,
+        first,
+        last,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summarises_per_window() {
+        let mut c = ColumnData::new(ValueType::Integer);
+        for (t, v) in [(0, 5), (10, 1), (59, 9), (60, 4), (125, 7)] {
+            c.push(t, &FieldValue::Integer(v));
+        }
+        let [count, sum, min, max, first, last] = summarise(&c, 60).unwrap();
+        assert_eq!(count.ts, vec![0, 60, 120]);
+        assert_eq!(count.values, Column::Integer(vec![3, 1, 1]));
+        assert_eq!(sum.values, Column::Float(vec![15.0, 4.0, 7.0]));
+        assert_eq!(min.values, Column::Integer(vec![1, 4, 7]));
+        assert_eq!(max.values, Column::Integer(vec![9, 4, 7]));
+        assert_eq!(first.values, Column::Integer(vec![5, 4, 7]));
+        assert_eq!(last.values, Column::Integer(vec![9, 4, 7]));
+        let mut s = ColumnData::new(ValueType::String);
+        s.push(0, &FieldValue::String("x".into()));
+        assert!(summarise(&s, 60).is_none());
+    }
+}
