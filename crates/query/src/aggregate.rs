@@ -66,7 +66,17 @@ impl Sum {
         }
     }
 
-    fn add(&mut self, other: Sum) {
+    /// A sum of the same kind as `like` holding `total` (a rollup's float sum): integral
+    /// kinds take the float's integer value.
+    pub(crate) fn like(like: Sum, total: f64) -> Sum {
+        match like {
+            Sum::F(_) => Sum::F(total),
+            Sum::I(_) => Sum::I(total as i128),
+            Sum::U(_) => Sum::U(total.max(0.0) as u128),
+        }
+    }
+
+    pub(crate) fn add(&mut self, other: Sum) {
         match (self, other) {
             (Sum::F(a), Sum::F(b)) => *a += b,
             (Sum::I(a), Sum::I(b)) => *a = a.saturating_add(b),

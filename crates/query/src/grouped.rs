@@ -16,6 +16,7 @@ use crate::execute::{Built, Ctx};
 use crate::plan::FieldPlan;
 use crate::request::{Aggregate, Order};
 use crate::result::FieldOut;
+use crate::rollups::rollup_windows;
 use crate::window::{Windowing, Windows, keep, merge_windows};
 
 type FieldWindows<'f> = (&'f str, Vec<i64>, Vec<Option<FieldOut>>);
@@ -38,12 +39,25 @@ pub(crate) fn aggregate_group(
         };
         let mut acc: Windows = Vec::new();
         for &id in members {
-            let Some(col) = read_column(ctx.snapshot, id, &f.name, f.ty, ctx.start_ns, ctx.end_ns)?
-            else {
+            let raw = read_column(ctx.snapshot, id, &f.name, f.ty, ctx.start_ns, ctx.end_ns)?;
+            let rolled = rollup_windows(
+                ctx.snapshot,
+                id,
+                &f.name,
+                agg.function,
+                windowing,
+                ctx.start_ns,
+                ctx.end_ns,
+                &empty,
+            )?;
+            if raw.is_none() && rolled.is_empty() {
                 continue;
+            }
+            let mut windows = match raw {
+                Some(col) => windowing.bucket(&col.ts, col.values.as_ref(), &empty),
+                None => Vec::new(),
             };
-            let mut windows = windowing.bucket(&col.ts, col.values.as_ref(), &empty);
-            drop(col);
+            windows = merge_windows(windows, rolled);
             keep(&mut windows, ctx.limit, ctx.order);
             acc = merge_windows(acc, windows);
             keep(&mut acc, ctx.limit, ctx.order);

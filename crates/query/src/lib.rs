@@ -57,6 +57,7 @@ mod plan;
 mod raw;
 mod request;
 mod result;
+mod rollups;
 pub mod time;
 mod validate;
 mod window;

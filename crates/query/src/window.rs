@@ -56,6 +56,19 @@ impl Windowing {
         })
     }
 
+    /// The window width in nanoseconds (`None`: one window over the whole range).
+    pub(crate) fn every_ns(&self) -> Option<i64> {
+        self.every_ns
+    }
+
+    /// The key of the window holding `ts`: its start, or the range start without `every`.
+    pub(crate) fn key_of(&self, ts: i64) -> i64 {
+        match self.every_ns {
+            Some(e) => self.window_of(ts, e),
+            None => self.start_ns,
+        }
+    }
+
     /// The window holding `ts` (nanoseconds).
     fn window_of(&self, ts: i64, every: i64) -> i64 {
         ts.saturating_sub(ts.rem_euclid(every))
