@@ -96,36 +96,26 @@ impl IntScheme {
     }
 }
 
-/// The prefix values stored before the residuals, and the residuals, of one transform.
+/// The residuals of one transform (into `out`) and the prefix values stored before them.
 fn residuals(values: &[i64], transform: Transform, out: &mut Vec<i64>) -> (usize, [i64; 2]) {
     out.clear();
     match transform {
-        Transform::Raw => {
-            out.extend_from_slice(values);
-            (0, [0, 0])
+        Transform::Raw => out.extend_from_slice(values),
+        Transform::Delta => out.extend(values.windows(2).map(|w| w[1].wrapping_sub(w[0]))),
+        Transform::DeltaOfDelta => {
+            let mut prev_delta = match values {
+                [first, second, ..] => second.wrapping_sub(*first),
+                _ => 0,
+            };
+            out.extend(values.windows(2).skip(1).map(|w| {
+                let d = w[1].wrapping_sub(w[0]);
+                let dod = d.wrapping_sub(prev_delta);
+                prev_delta = d;
+                dod
+            }));
         }
-        Transform::Delta => match values.first() {
-            None => (0, [0, 0]),
-            Some(&first) => {
-                out.extend(values.windows(2).map(|w| w[1].wrapping_sub(w[0])));
-                (1, [first, 0])
-            }
-        },
-        Transform::DeltaOfDelta => match values {
-            [] => (0, [0, 0]),
-            [first] => (1, [*first, 0]),
-            [first, second, ..] => {
-                let mut prev_delta = second.wrapping_sub(*first);
-                out.extend(values.windows(2).skip(1).map(|w| {
-                    let d = w[1].wrapping_sub(w[0]);
-                    let dod = d.wrapping_sub(prev_delta);
-                    prev_delta = d;
-                    dod
-                }));
-                (2, [*first, second.wrapping_sub(*first)])
-            }
-        },
     }
+    prefix_of(values, transform)
 }
 
 fn header_size(count: usize, prefix: &[i64]) -> usize {
@@ -136,25 +126,116 @@ fn header_size(count: usize, prefix: &[i64]) -> usize {
             .sum::<usize>()
 }
 
-/// The smallest scheme for `values` and its exact encoded size.
-pub fn choose(values: &[i64], scratch: &mut Vec<i64>) -> (IntScheme, usize) {
-    let mut best = (IntScheme::new(Transform::Raw, Packing::BitPack), usize::MAX);
-    for transform in [Transform::Raw, Transform::Delta, Transform::DeltaOfDelta] {
-        let (n, prefix) = residuals(values, transform, scratch);
-        let head = header_size(values.len(), &prefix[..n]);
-        let packed = head + bitpack::encoded_size(scratch);
-        if packed < best.1 {
-            best = (IntScheme::new(transform, Packing::BitPack), packed);
+/// Running bit-packing size and run count of one residual stream, fed one residual at a time.
+#[derive(Debug, Clone, Copy)]
+struct Sizer {
+    in_frame: usize,
+    min: i64,
+    max: i64,
+    packed: usize,
+    runs: usize,
+    last: Option<i64>,
+}
+
+impl Sizer {
+    const fn new() -> Self {
+        Sizer {
+            in_frame: 0,
+            min: i64::MAX,
+            max: i64::MIN,
+            packed: 0,
+            runs: 0,
+            last: None,
         }
-        // Every run costs at least two bytes: only size the runs when that bound can win.
-        if head + 2 * rle::count_runs(scratch) < best.1 {
-            let runs = head + rle::encoded_size(scratch);
-            if runs < best.1 {
-                best = (IntScheme::new(transform, Packing::RunLength), runs);
+    }
+
+    #[inline]
+    fn push(&mut self, r: i64) {
+        if self.in_frame == bitpack::FRAME {
+            self.packed += bitpack::frame_size(self.min, self.max, self.in_frame);
+            *self = Sizer {
+                in_frame: 0,
+                min: i64::MAX,
+                max: i64::MIN,
+                ..*self
+            };
+        }
+        self.in_frame += 1;
+        self.min = self.min.min(r);
+        self.max = self.max.max(r);
+        if self.last != Some(r) {
+            self.runs += 1;
+            self.last = Some(r);
+        }
+    }
+
+    fn packed_size(&self) -> usize {
+        if self.in_frame == 0 {
+            self.packed
+        } else {
+            self.packed + bitpack::frame_size(self.min, self.max, self.in_frame)
+        }
+    }
+}
+
+/// The smallest scheme for `values` and its exact encoded size.
+///
+/// One pass sizes bit-packing for all three transforms and counts their runs; run-length
+/// sizes are computed exactly (which needs the residuals) only for a transform whose run
+/// count could beat the best size found, since every run costs at least two bytes.
+pub fn choose(values: &[i64], scratch: &mut Vec<i64>) -> (IntScheme, usize) {
+    let mut sizers = [Sizer::new(); 3];
+    let mut prev = 0i64;
+    let mut prev_delta = 0i64;
+    for (i, &v) in values.iter().enumerate() {
+        sizers[0].push(v);
+        if i >= 1 {
+            let d = v.wrapping_sub(prev);
+            sizers[1].push(d);
+            if i >= 2 {
+                sizers[2].push(d.wrapping_sub(prev_delta));
+            }
+            prev_delta = d;
+        }
+        prev = v;
+    }
+    let transforms = [Transform::Raw, Transform::Delta, Transform::DeltaOfDelta];
+    let heads: Vec<usize> = transforms
+        .iter()
+        .map(|&t| {
+            let (n, prefix) = prefix_of(values, t);
+            header_size(values.len(), &prefix[..n])
+        })
+        .collect();
+    let mut best = (IntScheme::new(Transform::Raw, Packing::BitPack), usize::MAX);
+    for (k, &t) in transforms.iter().enumerate() {
+        let size = heads[k] + sizers[k].packed_size();
+        if size < best.1 {
+            best = (IntScheme::new(t, Packing::BitPack), size);
+        }
+    }
+    for (k, &t) in transforms.iter().enumerate() {
+        if heads[k] + 2 * sizers[k].runs < best.1 {
+            residuals(values, t, scratch);
+            let size = heads[k] + rle::encoded_size(scratch);
+            if size < best.1 {
+                best = (IntScheme::new(t, Packing::RunLength), size);
             }
         }
     }
     best
+}
+
+/// The prefix values a transform stores before its residuals.
+fn prefix_of(values: &[i64], transform: Transform) -> (usize, [i64; 2]) {
+    match (transform, values) {
+        (Transform::Raw, _) | (_, []) => (0, [0, 0]),
+        (Transform::Delta, [first, ..]) => (1, [*first, 0]),
+        (Transform::DeltaOfDelta, [first]) => (1, [*first, 0]),
+        (Transform::DeltaOfDelta, [first, second, ..]) => {
+            (2, [*first, second.wrapping_sub(*first)])
+        }
+    }
 }
 
 /// Encodes `values` with the given scheme, appending to `out`.
