@@ -117,18 +117,17 @@ impl FloatEncoder {
         }
         self.bits.clear();
         self.bits.extend(values.iter().map(|v| v.to_bits()));
-        let (gorilla_floor, repeats) = gorilla::size_lower_bound(&self.bits);
+        let gorilla_floor = gorilla::size_lower_bound(&self.bits);
         let mut best: Option<(Choice, usize)> = None;
         if let Some(e) = decimal::scale(values, &mut self.mantissas) {
             let (s, size) = integer::choose(&self.mantissas, &mut self.scratch);
             best = Some((Choice::Decimal(e, s), 2 + size));
         }
-        // Raw bits only pay off through runs (a constant or rarely changing gauge).
-        if repeats * 4 >= values.len() {
-            let (s, size) = self.load_bit_ints(values);
-            if best.as_ref().is_none_or(|b| 1 + size < b.1) {
-                best = Some((Choice::BitsInt(s), 1 + size));
-            }
+        // Raw bits win through runs (a constant or rarely changing gauge) and on floats that
+        // stay in one binade (their bit patterns delta-code well).
+        let (s, size) = self.load_bit_ints(values);
+        if best.as_ref().is_none_or(|b| 1 + size < b.1) {
+            best = Some((Choice::BitsInt(s), 1 + size));
         }
         let choice = match best {
             Some((choice, size)) if size < 1 + gorilla_floor => choice,

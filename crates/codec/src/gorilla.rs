@@ -46,16 +46,14 @@ pub fn encode(bits: &[u64], out: &mut Vec<u8>) {
     w.finish();
 }
 
-/// A lower bound on [`encode`]'s output size in bytes, and the number of values equal to
-/// their predecessor. Cheap (no bit writing): a block encoder uses it to skip Gorilla when
-/// another scheme is already smaller than Gorilla could possibly be.
-pub fn size_lower_bound(bits: &[u64]) -> (usize, usize) {
+/// A lower bound on [`encode`]'s output size in bytes. Cheap (no bit writing): a block
+/// encoder uses it to skip Gorilla when another scheme is already smaller than Gorilla could
+/// possibly be.
+pub fn size_lower_bound(bits: &[u64]) -> usize {
     let mut total_bits = if bits.is_empty() { 0 } else { 64 };
-    let mut repeats = 0;
     for w in bits.windows(2) {
         let xor = w[0] ^ w[1];
         if xor == 0 {
-            repeats += 1;
             total_bits += 1;
         } else {
             // A reused window is never narrower than this value's own meaningful bits.
@@ -63,10 +61,7 @@ pub fn size_lower_bound(bits: &[u64]) -> (usize, usize) {
                 2 + 64 - xor.leading_zeros().min(31) as usize - xor.trailing_zeros() as usize;
         }
     }
-    (
-        uvarint_len(bits.len() as u64) + total_bits.div_ceil(8),
-        repeats,
-    )
+    uvarint_len(bits.len() as u64) + total_bits.div_ceil(8)
 }
 
 /// Decodes one Gorilla column from `cur`, appending bit patterns to `out`.
@@ -113,7 +108,7 @@ mod tests {
         let bits: Vec<u64> = values.iter().map(|v| v.to_bits()).collect();
         let mut buf = Vec::new();
         encode(&bits, &mut buf);
-        assert!(size_lower_bound(&bits).0 <= buf.len());
+        assert!(size_lower_bound(&bits) <= buf.len());
         let mut cur = Cursor::new(&buf);
         let mut out = Vec::new();
         decode(&mut cur, &mut out).unwrap();
