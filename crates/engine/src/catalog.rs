@@ -66,6 +66,24 @@ impl Catalog {
         self.insert(key.clone(), canonical)
     }
 
+    /// Like [`Catalog::resolve`] when the caller already has the key's canonical form.
+    pub fn resolve_known(&self, key: &SeriesKey, canonical: &str) -> SeriesId {
+        if let Some(&id) = self.inner.read().by_canonical.get(canonical) {
+            return id;
+        }
+        self.insert(key.clone(), canonical.to_string())
+    }
+
+    /// The recorded type of a field of a measurement.
+    pub fn field_type(&self, measurement: &str, field: &str) -> Option<ValueType> {
+        self.inner
+            .read()
+            .measurements
+            .get(measurement)
+            .and_then(|m| m.fields.get(field))
+            .copied()
+    }
+
     /// Like [`Catalog::resolve`] from the canonical text form; `None` if it does not parse.
     pub fn resolve_canonical(&self, canonical: &str) -> Option<SeriesId> {
         if let Some(&id) = self.inner.read().by_canonical.get(canonical) {

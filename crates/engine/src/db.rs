@@ -25,7 +25,7 @@ use crate::sst::SstReader;
 use crate::stats::{Counters, EngineStats, LevelStats};
 use crate::version::{TableHandle, Version, table_path};
 use crate::wal::{Wal, WalOptions};
-use crate::wal_record;
+use crate::wal_record::{self, BatchSeries};
 
 /// A frozen MemTable waiting for its flush, and the first WAL segment not holding its data.
 #[derive(Debug)]
@@ -141,7 +141,19 @@ impl Engine {
                 })?;
                 max_seq = max_seq.max(seq);
                 replayed += points.len() as u64;
-                insert_points(&catalog, &active, &points, seq, Some(&tombstones));
+                for p in &points {
+                    for (name, value) in &p.fields {
+                        catalog.record_field(p.series.measurement(), name, value.value_type());
+                    }
+                }
+                insert_points(
+                    &catalog,
+                    &active,
+                    &points,
+                    &BatchSeries::of(&points),
+                    seq,
+                    Some(&tombstones),
+                );
                 Ok(())
             })?;
         tracing::info!(
@@ -210,7 +222,7 @@ impl Engine {
             return Ok(());
         }
         let s = &self.shared;
-        validate(&s.catalog, points)?;
+        let new_fields = validate(&s.catalog, points)?;
         if let Some(reason) = s.wal.failure() {
             return Err(Error::ReadOnly { reason });
         }
@@ -229,9 +241,13 @@ impl Engine {
             // the MemTable that holds its points.
             let mem = s.mem.read();
             let seq = s.seq.fetch_add(1, Ordering::SeqCst) + 1;
-            wal_record::encode(seq, points, &mut record);
+            let series = BatchSeries::of(points);
+            wal_record::encode(seq, points, &series, &mut record);
             s.wal.append(&record)?;
-            insert_points(&s.catalog, &mem.active, points, seq, None);
+            for (m, f, ty) in &new_fields {
+                s.catalog.record_field(m, f, *ty);
+            }
+            insert_points(&s.catalog, &mem.active, points, &series, seq, None);
             mem.active.bytes() >= s.opts.memtable_bytes
         };
         let n: usize = points.iter().map(|p| p.fields.len()).sum();
@@ -444,12 +460,18 @@ pub(crate) fn rotate(s: &Shared) -> Result<()> {
     Ok(())
 }
 
+/// A field type seen for the first time in a batch: (measurement, field, type).
+type NewField = (String, String, crate::point::ValueType);
+
 /// Checks a batch before anything is written: every point has a field, and no field
-/// conflicts with its measurement's type (recorded, or earlier in the batch).
-fn validate(catalog: &Catalog, points: &[Point]) -> Result<()> {
+/// conflicts with its measurement's type (recorded, or earlier in the batch). Returns the
+/// field types the catalog does not know yet, to record once the batch is stored.
+fn validate(catalog: &Catalog, points: &[Point]) -> Result<Vec<NewField>> {
     let mut seen: HashMap<(&str, &str), crate::point::ValueType> = HashMap::new();
+    let mut new = Vec::new();
     for (i, p) in points.iter().enumerate() {
-        if p.series.measurement().is_empty() {
+        let m = p.series.measurement();
+        if m.is_empty() {
             return Err(Error::InvalidArgument(format!(
                 "point {i}: empty measurement"
             )));
@@ -459,61 +481,58 @@ fn validate(catalog: &Catalog, points: &[Point]) -> Result<()> {
         }
         for (name, value) in &p.fields {
             let ty = value.value_type();
-            let m = p.series.measurement();
-            let conflict = |existing: crate::point::ValueType| Error::FieldType {
-                measurement: m.to_string(),
-                field: name.clone(),
-                existing: existing.name(),
-                written: ty.name(),
-            };
-            match seen.get(&(m, name.as_str())) {
-                Some(&t) if t != ty => return Err(conflict(t)),
-                Some(_) => {}
+            let known = match seen.get(&(m, name.as_str())) {
+                Some(&t) => Some(t),
                 None => {
-                    catalog
-                        .check_field(m, name, ty)
-                        .map_err(|c| conflict(c.existing))?;
-                    seen.insert((m, name.as_str()), ty);
+                    let recorded = catalog.field_type(m, name);
+                    seen.insert((m, name.as_str()), recorded.unwrap_or(ty));
+                    if recorded.is_none() {
+                        new.push((m.to_string(), name.clone(), ty));
+                    }
+                    recorded
                 }
+            };
+            if let Some(existing) = known.filter(|&t| t != ty) {
+                return Err(Error::FieldType {
+                    measurement: m.to_string(),
+                    field: name.clone(),
+                    existing: existing.name(),
+                    written: ty.name(),
+                });
             }
         }
     }
-    Ok(())
+    Ok(new)
 }
 
-/// Resolves series, records field types and inserts into `table`, skipping points hidden by
-/// later tombstones (during WAL replay).
+/// Resolves series and inserts into `table`, skipping points hidden by later tombstones
+/// (during WAL replay).
 fn insert_points(
     catalog: &Catalog,
     table: &MemTable,
     points: &[Point],
+    series: &BatchSeries,
     seq: u64,
     tombstones: Option<&HashMap<String, Vec<Tombstone>>>,
 ) {
-    let mut ids: Vec<SeriesId> = Vec::with_capacity(points.len());
-    let mut last: Option<(&crate::point::SeriesKey, SeriesId)> = None;
-    for p in points {
-        let id = match last {
-            Some((k, id)) if k == &p.series => id,
-            _ => catalog.resolve(&p.series),
-        };
-        last = Some((&p.series, id));
-        ids.push(id);
-        for (name, value) in &p.fields {
-            catalog.record_field(p.series.measurement(), name, value.value_type());
-        }
-    }
-    let hidden = |p: &Point| {
+    let ids: Vec<SeriesId> = series
+        .canonical
+        .iter()
+        .zip(&series.first_point)
+        .map(|(c, &p)| catalog.resolve_known(&points[p].series, c))
+        .collect();
+    let hidden = |p: &Point, s: usize| {
         tombstones.is_some_and(|t| {
-            t.get(&p.series.canonical())
+            t.get(&series.canonical[s])
                 .is_some_and(|ts| ts.iter().any(|t| t.covers(p.timestamp, seq)))
         })
     };
     let rows = points
         .iter()
-        .zip(&ids)
-        .filter(|(p, _)| !hidden(p))
-        .flat_map(|(p, &id)| {
+        .zip(&series.of_point)
+        .filter(|&(p, &s)| !hidden(p, s))
+        .flat_map(|(p, &s)| {
+            let id = ids[s];
             p.fields.iter().map(move |(name, value)| Insert {
                 series: id,
                 field: name,

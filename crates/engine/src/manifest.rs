@@ -9,6 +9,17 @@
 //! `2` remove file (id), `3` tombstone (series key, start, end, seq), `4` reset (a snapshot
 //! follows: forget everything), `5` counters (next file id, last seq). Integers are varints
 //! (zigzag for signed).
+//!
+//! Commit records: every edit record (and every snapshot) is followed by a separately fsynced
+//! record with an empty edit list (`[1, 0]`). The log's recovery treats a damaged last record
+//! of the last segment as a torn write and truncates it; for the manifest that record would
+//! be an acknowledged edit (a flush deletes its WAL segments right after the edit adding its
+//! SSTable is durable, and an SSTable the manifest does not list is deleted on open), so a
+//! flipped bit would silently drop data. With the commit record after it, a damaged edit is
+//! always followed by a valid record and is reported as corruption; only a damaged commit
+//! record can be truncated, which loses nothing. Open appends a commit record when the log
+//! does not end with one (a crash between an edit and its commit, or a log written before
+//! commit records existed). Older builds read the commit record as an empty edit.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -220,18 +231,26 @@ impl Manifest {
             segment_size: 1 << 30,
             ..WalOptions::default()
         };
+        // Whether the last record replayed is an edit without its commit record.
+        let mut uncommitted = false;
         let (log, _report) = Wal::open(fs, dir, options, |segment, payload| {
             let batch = decode(payload).map_err(|reason| Error::Corrupt {
                 path: dir.join(crate::wal::segment_file_name(segment)),
                 offset: 0,
                 reason: format!("manifest record: {reason}"),
             })?;
+            uncommitted = !batch.is_empty();
             edits += batch.len();
             for edit in &batch {
                 state.apply(edit);
             }
             Ok(())
         })?;
+        if uncommitted {
+            // The state now relies on that edit (open removes the SSTables it dropped):
+            // protect it from the torn-tail rule before anything else happens.
+            log.append(&encode(&[]))?;
+        }
         Ok(Manifest {
             log,
             state: Mutex::new((state, edits)),
@@ -254,7 +273,9 @@ impl Manifest {
     /// Durably applies `edits` as one atomic record, then updates the state.
     pub fn apply(&self, edits: Vec<Edit>) -> Result<ManifestState> {
         let mut s = self.state.lock();
+        // Two appends, two fsyncs: the commit record reaches the disk only after the edit.
         self.log.append(&encode(&edits))?;
+        self.log.append(&encode(&[]))?;
         for e in &edits {
             s.0.apply(e);
         }
@@ -263,6 +284,7 @@ impl Manifest {
             let new_segment = self.log.rotate()?;
             let snap = s.0.snapshot_edits();
             self.log.append(&encode(&snap))?;
+            self.log.append(&encode(&[]))?;
             self.log.remove_segments_before(new_segment)?;
             s.1 = snap.len();
         }

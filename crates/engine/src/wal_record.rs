@@ -15,27 +15,51 @@ use crate::point::{FieldValue, Point, SeriesKey, ValueType};
 
 const VERSION: u8 = 1;
 
-/// Encodes a batch written with sequence number `seq`.
-pub fn encode(seq: u64, points: &[Point], out: &mut Vec<u8>) {
+/// The distinct series of a batch: their canonical keys and, per point, which one it uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchSeries {
+    pub canonical: Vec<String>,
+    /// For each distinct series, the index of a point that has it.
+    pub first_point: Vec<usize>,
+    /// For each point, the index of its series in `canonical`.
+    pub of_point: Vec<usize>,
+}
+
+impl BatchSeries {
+    pub fn of(points: &[Point]) -> BatchSeries {
+        let mut index: HashMap<&SeriesKey, usize> = HashMap::new();
+        let mut canonical = Vec::new();
+        let mut first_point = Vec::new();
+        let of_point = points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                *index.entry(&p.series).or_insert_with(|| {
+                    canonical.push(p.series.canonical());
+                    first_point.push(i);
+                    canonical.len() - 1
+                })
+            })
+            .collect();
+        BatchSeries {
+            canonical,
+            first_point,
+            of_point,
+        }
+    }
+}
+
+/// Encodes a batch written with sequence number `seq`; `series` is `BatchSeries::of(points)`.
+pub fn encode(seq: u64, points: &[Point], series: &BatchSeries, out: &mut Vec<u8>) {
     out.push(VERSION);
     out.extend_from_slice(&seq.to_le_bytes());
-    let mut index: HashMap<&SeriesKey, usize> = HashMap::new();
-    let mut keys = Vec::new();
-    let ids: Vec<usize> = points
-        .iter()
-        .map(|p| {
-            *index.entry(&p.series).or_insert_with(|| {
-                keys.push(p.series.canonical());
-                keys.len() - 1
-            })
-        })
-        .collect();
+    let (keys, ids) = (&series.canonical, &series.of_point);
     put_uvarint(out, keys.len() as u64);
-    for k in &keys {
+    for k in keys {
         put_str(out, k);
     }
     put_uvarint(out, points.len() as u64);
-    for (p, id) in points.iter().zip(ids) {
+    for (p, &id) in points.iter().zip(ids) {
         put_uvarint(out, id as u64);
         put_ivarint(out, p.timestamp);
         put_uvarint(out, p.fields.len() as u64);
@@ -151,7 +175,7 @@ mod tests {
             },
         ];
         let mut buf = Vec::new();
-        encode(42, &points, &mut buf);
+        encode(42, &points, &BatchSeries::of(&points), &mut buf);
         let (seq, back) = decode(&buf).unwrap();
         assert_eq!(seq, 42);
         assert_eq!(back.len(), 2);

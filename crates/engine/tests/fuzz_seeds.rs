@@ -32,7 +32,8 @@ fn points() -> Vec<Point> {
 fn seeds_open() {
     if std::env::var("STRATA_WRITE_FUZZ_SEEDS").is_ok() {
         let mut rec = Vec::new();
-        wal_record::encode(7, &points(), &mut rec);
+        let pts = points();
+        wal_record::encode(7, &pts, &wal_record::BatchSeries::of(&pts), &mut rec);
         std::fs::create_dir_all(corpus("wal_record")).unwrap();
         std::fs::write(corpus("wal_record").join("batch"), &rec).unwrap();
 

@@ -8,9 +8,8 @@
 //! damages a record that is followed by intact records. The rules, in order:
 //!
 //! 1. everything from the record to the end of the file is zero: torn;
-//! 2. fewer than 8 bytes remain, or the length field runs past the end of the
-//!    file: torn;
-//! 3. otherwise (checksum mismatch, zero or oversized length) search for a
+//! 2. fewer than 8 bytes remain: torn;
+//! 3. otherwise (checksum mismatch, zero, oversized or past-the-end length) search for a
 //!    valid record after it; none: torn; one found, with a zero-filled
 //!    512-byte-aligned sector in between (an unwritten page): torn; one found
 //!    without such a hole: corruption.
@@ -41,7 +40,11 @@ pub fn classify(data: &[u8], pos: usize, invalid: &Invalid, max_record_size: u32
     if rest.iter().all(|b| *b == 0) {
         return TailVerdict::Torn(format!("zero-filled tail of {} bytes", rest.len()));
     }
-    if matches!(invalid, Invalid::ShortHeader | Invalid::PastEof(_)) {
+    // A length field that runs past the end of the file is what a crash while appending leaves,
+    // but also what one flipped bit in a length field makes of any record: it is torn only if
+    // no valid record follows (rule 3), or a flip in the first record of the segment would
+    // truncate every acknowledged record after it.
+    if matches!(invalid, Invalid::ShortHeader) {
         return TailVerdict::Torn(invalid.to_string());
     }
     match next_valid_record(data, pos, invalid, max_record_size) {
