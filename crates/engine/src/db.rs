@@ -61,6 +61,9 @@ pub(crate) struct Shared {
     pub shutdown: AtomicBool,
     pub counters: Counters,
     pub background_error: Mutex<Option<String>>,
+    /// When the engine opened, and milliseconds after that of the last write.
+    pub opened: std::time::Instant,
+    pub last_write_ms: AtomicU64,
     _lock: DirLock,
 }
 
@@ -181,6 +184,8 @@ impl Engine {
             shutdown: AtomicBool::new(false),
             counters: Counters::default(),
             background_error: Mutex::new(None),
+            opened: std::time::Instant::now(),
+            last_write_ms: AtomicU64::new(0),
             _lock: lock,
             fs,
             opts,
@@ -250,6 +255,8 @@ impl Engine {
             insert_points(&s.catalog, &mem.active, points, &series, seq, None);
             mem.active.bytes() >= s.opts.memtable_bytes
         };
+        s.last_write_ms
+            .store(s.opened.elapsed().as_millis() as u64, Ordering::Relaxed);
         let n: usize = points.iter().map(|p| p.fields.len()).sum();
         s.counters
             .points_written
@@ -418,13 +425,20 @@ impl Engine {
         wake(&self.shared);
     }
 
-    /// Flushes nothing, stops the background threads and syncs the WAL. Data in MemTables is
-    /// safe in the WAL and replayed on the next open.
+    /// Stops the background threads, flushes the MemTables (with `flush_on_close`) and syncs
+    /// and closes the WAL and manifest. Whatever is not flushed is safe in the WAL and
+    /// replayed on the next open.
     pub fn close(&self) -> Result<()> {
         self.shared.shutdown.store(true, Ordering::SeqCst);
         self.wake_background();
         for h in self.workers.lock().drain(..) {
             let _ = h.join();
+        }
+        if self.shared.opts.flush_on_close && self.read_only_reason().is_none() {
+            // Best effort: whatever is not flushed stays safe in the WAL.
+            if let Err(e) = self.flush() {
+                tracing::warn!(error = %e, "flush at close failed; the WAL keeps the data");
+            }
         }
         self.shared.wal.close()?;
         self.shared.manifest.close()
@@ -437,6 +451,12 @@ impl Drop for Engine {
             let _ = self.close();
         }
     }
+}
+
+/// How long no write has arrived.
+pub(crate) fn idle_for(s: &Shared) -> Duration {
+    let last = Duration::from_millis(s.last_write_ms.load(Ordering::Relaxed));
+    s.opened.elapsed().saturating_sub(last)
 }
 
 pub(crate) fn wake(s: &Shared) {

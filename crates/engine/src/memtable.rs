@@ -1,8 +1,14 @@
 //! The MemTable: recent writes in memory, grouped per series and field, until a flush turns
 //! them into an L0 SSTable. Columns are appended in arrival order and sorted (latest write
 //! wins on equal timestamps) when read or flushed, so out-of-order writes cost nothing up front.
+//!
+//! Memory: a series' columns are one exact-size boxed slice, and field names are interned
+//! once per MemTable (`Arc<str>`), so a series with one field and a few points costs about
+//! 200 bytes (hash slot, column slot, timestamp and value vectors), not a `String` per field
+//! plus a vector with room for four columns.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use parking_lot::RwLock;
@@ -14,12 +20,26 @@ use crate::point::FieldValue;
 /// Per-point bookkeeping beyond the value itself (timestamp and vector slack).
 const POINT_OVERHEAD: usize = 8;
 
-type SeriesColumns = Vec<(String, ColumnData)>;
+/// A series' columns: field name (interned) and points.
+type SeriesColumns = Box<[(Arc<str>, ColumnData)]>;
+
+#[derive(Debug, Default)]
+struct Columns {
+    by_series: HashMap<SeriesId, SeriesColumns>,
+    /// Every field name of the table, shared by the series' columns.
+    names: HashSet<Arc<str>>,
+}
+
+impl Columns {
+    fn get(&self, series: SeriesId) -> Option<&SeriesColumns> {
+        self.by_series.get(&series)
+    }
+}
 
 /// One MemTable. Mutable while active, then frozen and flushed.
 #[derive(Debug)]
 pub struct MemTable {
-    columns: RwLock<HashMap<SeriesId, SeriesColumns>>,
+    columns: RwLock<Columns>,
     bytes: AtomicUsize,
     points: AtomicUsize,
     max_seq: AtomicU64,
@@ -28,7 +48,7 @@ pub struct MemTable {
 impl Default for MemTable {
     fn default() -> Self {
         MemTable {
-            columns: RwLock::new(HashMap::new()),
+            columns: RwLock::new(Columns::default()),
             bytes: AtomicUsize::new(0),
             points: AtomicUsize::new(0),
             max_seq: AtomicU64::new(0),
@@ -49,27 +69,37 @@ impl MemTable {
     pub fn insert<'a>(&self, rows: impl IntoIterator<Item = Insert<'a>>, seq: u64) {
         let mut added = 0;
         let mut points = 0;
-        let mut cols = self.columns.write();
+        let mut guard = self.columns.write();
+        let cols = &mut *guard;
         for row in rows {
-            let fields = cols.entry(row.series).or_default();
-            let col = match fields.iter_mut().position(|(f, _)| f == row.field) {
-                Some(i) => &mut fields[i].1,
+            let fields = cols.by_series.entry(row.series).or_default();
+            let i = match fields.iter().position(|(f, _)| &**f == row.field) {
+                Some(i) => i,
                 None => {
                     added += 64 + row.field.len();
-                    fields.push((
-                        row.field.to_string(),
-                        ColumnData::new(row.value.value_type()),
-                    ));
-                    let last = fields.len() - 1;
-                    &mut fields[last].1
+                    let name = match cols.names.get(row.field) {
+                        Some(n) => n.clone(),
+                        None => {
+                            let n: Arc<str> = row.field.into();
+                            cols.names.insert(n.clone());
+                            n
+                        }
+                    };
+                    // Grow by exactly one: most series never get another field.
+                    let mut v = std::mem::take(fields).into_vec();
+                    v.reserve_exact(1);
+                    v.push((name, ColumnData::new(row.value.value_type())));
+                    *fields = v.into_boxed_slice();
+                    fields.len() - 1
                 }
             };
+            let col = &mut fields[i].1;
             if col.push(row.ts, row.value) {
                 added += POINT_OVERHEAD + row.value.size_hint();
                 points += 1;
             }
         }
-        drop(cols);
+        drop(guard);
         self.bytes.fetch_add(added, Ordering::Relaxed);
         self.points.fetch_add(points, Ordering::Relaxed);
         self.max_seq.fetch_max(seq, Ordering::Relaxed);
@@ -96,7 +126,7 @@ impl MemTable {
     /// Sorted, deduplicated points of one column with `start <= ts < end`.
     pub fn read(&self, series: SeriesId, field: &str, start: i64, end: i64) -> Option<ColumnData> {
         let cols = self.columns.read();
-        let (_, col) = cols.get(&series)?.iter().find(|(f, _)| f == field)?;
+        let (_, col) = cols.get(series)?.iter().find(|(f, _)| &**f == field)?;
         if col.is_strictly_sorted() {
             return Some(col.slice(start, end));
         }
@@ -113,14 +143,14 @@ impl MemTable {
     pub fn fields(&self, series: SeriesId) -> Vec<String> {
         self.columns
             .read()
-            .get(&series)
-            .map(|f| f.iter().map(|(n, _)| n.clone()).collect())
+            .get(series)
+            .map(|f| f.iter().map(|(n, _)| n.to_string()).collect())
             .unwrap_or_default()
     }
 
     /// Removes the points of `series` (every field) with `start <= ts < end`.
     pub fn delete(&self, series: SeriesId, start: i64, end: i64) {
-        if let Some(fields) = self.columns.write().get_mut(&series) {
+        if let Some(fields) = self.columns.write().by_series.get_mut(&series) {
             for (_, col) in fields.iter_mut() {
                 col.retain(|t| !(start..end).contains(&t));
             }
@@ -130,13 +160,13 @@ impl MemTable {
     /// Every column, sorted and deduplicated, for a flush. The MemTable stays readable.
     pub fn snapshot_columns(&self) -> Vec<(SeriesId, String, ColumnData)> {
         let cols = self.columns.read();
-        let mut out = Vec::with_capacity(cols.len());
-        for (&sid, fields) in cols.iter() {
-            for (name, col) in fields {
+        let mut out = Vec::with_capacity(cols.by_series.len());
+        for (&sid, fields) in cols.by_series.iter() {
+            for (name, col) in fields.iter() {
                 let mut c = col.clone();
                 c.sort_dedup();
                 if !c.is_empty() {
-                    out.push((sid, name.clone(), c));
+                    out.push((sid, name.to_string(), c));
                 }
             }
         }
@@ -147,8 +177,8 @@ impl MemTable {
     pub fn time_range(&self) -> Option<(i64, i64)> {
         let cols = self.columns.read();
         let mut range: Option<(i64, i64)> = None;
-        for fields in cols.values() {
-            for (_, col) in fields {
+        for fields in cols.by_series.values() {
+            for (_, col) in fields.iter() {
                 for &t in &col.ts {
                     range = Some(match range {
                         None => (t, t),

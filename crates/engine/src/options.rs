@@ -28,6 +28,15 @@ pub struct EngineOptions {
     pub l0_compaction_trigger: usize,
     /// Partitions entirely older than this (relative to the wall clock) are dropped.
     pub retention: Option<Duration>,
+    /// A MemTable that has received no write for this long is flushed (default 60 s), so an
+    /// idle server keeps nothing only in the WAL. `None` disables it.
+    pub flush_idle: Option<Duration>,
+    /// Once no write has arrived for this long (default 120 s), every partition with more
+    /// than one file or any L0 file is compacted to a single L1 file. `None` disables it.
+    pub compact_idle: Option<Duration>,
+    /// Flush the MemTables when the engine is closed (default true), so a restart replays
+    /// nothing and the data directory holds only SSTables.
+    pub flush_on_close: bool,
     /// Partitions entirely older than this get rollups (L2): per-window count, sum, min,
     /// max, first, last of every numeric field. `None` (default) writes none.
     pub rollup_after: Option<Duration>,
@@ -57,6 +66,9 @@ impl EngineOptions {
             block_cache_bytes: 64 << 20,
             l0_compaction_trigger: 4,
             retention: None,
+            flush_idle: Some(Duration::from_secs(60)),
+            compact_idle: Some(Duration::from_secs(120)),
+            flush_on_close: true,
             rollup_after: None,
             rollup_windows: vec![60_000_000_000, 3_600_000_000_000],
             rollup_retention: None,
