@@ -9,10 +9,12 @@
 //!   intervals (a whole block of 10 s scrapes costs a few bytes) or delta + bit-packing for
 //!   jittery intervals (a few bits per point).
 //! * `0x02` **gorilla**: `count`, `first`, `k`, `q_1` (zigzag varint), then Gorilla's
-//!   delta-of-delta bit stream over the scaled deltas with the buckets of [`write_dod`].
+//!   delta-of-delta bit stream over the scaled deltas with the published buckets ([`CLASSIC`]).
+//! * `0x03` **gorilla-fine**: the same with a 4-bit first bucket ([`FINE`]), which suits
+//!   scrape jitter of a few milliseconds (most deltas-of-deltas of real scrapes are 0 or tiny).
 //!
-//! The encoder computes both sizes and keeps the smaller; plain Gorilla (k = 0) is available to
-//! the benchmark report as the reference.
+//! The encoder computes every size exactly and keeps the smallest; plain Gorilla (k = 0,
+//! classic buckets) is available to the benchmark report as the reference.
 
 use crate::bits::{BitReader, BitWriter};
 use crate::error::{CodecError, Result};
@@ -21,6 +23,7 @@ use crate::{MAX_BLOCK_POINTS, integer};
 
 const TAG_SCALED_INT: u8 = 0x01;
 const TAG_GORILLA: u8 = 0x02;
+const TAG_GORILLA_FINE: u8 = 0x03;
 const MAX_SCALE: u8 = 18;
 
 /// A timestamp encoding scheme.
@@ -28,6 +31,7 @@ const MAX_SCALE: u8 = 18;
 pub enum TimestampScheme {
     ScaledInt,
     Gorilla,
+    GorillaFine,
 }
 
 impl TimestampScheme {
@@ -35,6 +39,7 @@ impl TimestampScheme {
         match self {
             TimestampScheme::ScaledInt => "ts-scaled-int",
             TimestampScheme::Gorilla => "ts-gorilla",
+            TimestampScheme::GorillaFine => "ts-gorilla-fine",
         }
     }
 }
@@ -80,35 +85,54 @@ fn put_header(out: &mut Vec<u8>, tag: u8, ts: &[i64], k: u8) {
     }
 }
 
-/// Writes one delta-of-delta with Gorilla's variable-length buckets (bits are read first to
-/// last): `0` for zero; `10` + 7 bits for [-63, 64]; `110` + 9 bits for [-255, 256]; `1110` +
-/// 12 bits for [-2047, 2048]; `11110` + 32 bits for [-(2^31 - 1), 2^31]; `11111` + 64 bits.
+/// Gorilla's delta-of-delta buckets (payload widths), as published: `0` for zero; `10` + 7
+/// bits for [-63, 64]; `110` + 9 bits for [-255, 256]; `1110` + 12 bits for [-2047, 2048];
+/// `11110` + 32 bits; `11111` + 64 bits (any value).
+const CLASSIC: [u32; 4] = [7, 9, 12, 32];
+/// Finer buckets for scrape jitter of a few units: `10` + 4 bits for [-7, 8], then 7, 12 and
+/// 32 bits, and the 64-bit escape.
+const FINE: [u32; 4] = [4, 7, 12, 32];
+
 #[inline]
-fn write_dod(w: &mut BitWriter<'_>, dod: i64) {
-    // Each bucket: (prefix bits as written LSB-first, prefix length, value bits).
-    let bucket = |bits: u32| -> bool {
-        let lo = -(1i64 << (bits - 1)) + 1;
-        let hi = 1i64 << (bits - 1);
-        (lo..=hi).contains(&dod)
-    };
+fn in_bucket(dod: i64, bits: u32) -> bool {
+    let lo = -(1i64 << (bits - 1)) + 1;
+    let hi = 1i64 << (bits - 1);
+    (lo..=hi).contains(&dod)
+}
+
+/// Bits [`write_dod`] spends on `dod` with `buckets`.
+#[inline]
+fn dod_bits(dod: i64, buckets: &[u32; 4]) -> usize {
     if dod == 0 {
-        w.write(0b0, 1);
-    } else if bucket(7) {
-        w.write(0b01, 2);
-        w.write(dod as u64, 7);
-    } else if bucket(9) {
-        w.write(0b011, 3);
-        w.write(dod as u64, 9);
-    } else if bucket(12) {
-        w.write(0b0111, 4);
-        w.write(dod as u64, 12);
-    } else if bucket(32) {
-        w.write(0b01111, 5);
-        w.write(dod as u64, 32);
-    } else {
-        w.write(0b11111, 5);
-        w.write(dod as u64, 64);
+        return 1;
     }
+    for (i, &bits) in buckets.iter().enumerate() {
+        if in_bucket(dod, bits) {
+            return i + 2 + bits as usize;
+        }
+    }
+    buckets.len() + 1 + 64
+}
+
+/// Writes one delta-of-delta (stream order): `0` for zero; `i + 1` ones, a zero and
+/// `buckets[i]` bits for the first bucket that holds it; else `len + 1` ones and 64 bits.
+#[inline]
+fn write_dod(w: &mut BitWriter<'_>, dod: i64, buckets: &[u32; 4]) {
+    if dod == 0 {
+        w.write(0, 1);
+        return;
+    }
+    for (i, &bits) in buckets.iter().enumerate() {
+        if in_bucket(dod, bits) {
+            let ones = i as u32 + 1;
+            w.write((1u64 << ones) - 1, ones + 1);
+            w.write(dod as u64, bits);
+            return;
+        }
+    }
+    let ones = buckets.len() as u32 + 1;
+    w.write((1u64 << ones) - 1, ones);
+    w.write(dod as u64, 64);
 }
 
 /// Reads a `bits`-wide two's-complement-like field written by [`write_dod`]. Values above
@@ -124,26 +148,38 @@ fn sign_extend(v: u64, bits: u32) -> i64 {
 }
 
 #[inline]
-fn read_dod(r: &mut BitReader<'_>) -> Result<i64> {
-    Ok(match r.read_unary(5)? {
+fn read_dod(r: &mut BitReader<'_>, buckets: &[u32; 4]) -> Result<i64> {
+    let n = r.read_unary(buckets.len() as u32 + 1)? as usize;
+    Ok(match n {
         0 => 0,
-        1 => sign_extend(r.read(7)?, 7),
-        2 => sign_extend(r.read(9)?, 9),
-        3 => sign_extend(r.read(12)?, 12),
-        4 => sign_extend(r.read(32)?, 32),
-        _ => r.read(64)? as i64,
+        _ => match buckets.get(n - 1) {
+            Some(&bits) => sign_extend(r.read(bits)?, bits),
+            None => r.read(64)? as i64,
+        },
     })
 }
 
-fn encode_gorilla(ts: &[i64], k: u8, q: &[i64], out: &mut Vec<u8>) {
-    put_header(out, TAG_GORILLA, ts, k);
+fn encode_gorilla(ts: &[i64], k: u8, q: &[i64], scheme: TimestampScheme, out: &mut Vec<u8>) {
+    let (tag, buckets) = match scheme {
+        TimestampScheme::GorillaFine => (TAG_GORILLA_FINE, &FINE),
+        _ => (TAG_GORILLA, &CLASSIC),
+    };
+    put_header(out, tag, ts, k);
     let Some(&q1) = q.first() else { return };
     put_ivarint(out, q1);
     let mut w = BitWriter::new(out);
     for pair in q.windows(2) {
-        write_dod(&mut w, pair[1].wrapping_sub(pair[0]));
+        write_dod(&mut w, pair[1].wrapping_sub(pair[0]), buckets);
     }
     w.finish();
+}
+
+/// Stream bits of the gorilla encodings with the classic and the fine buckets.
+fn gorilla_bits(q: &[i64]) -> (usize, usize) {
+    q.windows(2).fold((0, 0), |(c, f), pair| {
+        let dod = pair[1].wrapping_sub(pair[0]);
+        (c + dod_bits(dod, &CLASSIC), f + dod_bits(dod, &FINE))
+    })
 }
 
 fn encode_scaled_int(ts: &[i64], k: u8, q: &[i64], scratch: &mut Vec<i64>, out: &mut Vec<u8>) {
@@ -160,7 +196,9 @@ pub fn encode_with(ts: &[i64], scheme: TimestampScheme, plain: bool, out: &mut V
     let mut q = Vec::with_capacity(ts.len());
     scaled_deltas(ts, k, &mut q);
     match scheme {
-        TimestampScheme::Gorilla => encode_gorilla(ts, k, &q, out),
+        TimestampScheme::Gorilla | TimestampScheme::GorillaFine => {
+            encode_gorilla(ts, k, &q, scheme, out)
+        }
         TimestampScheme::ScaledInt => {
             let mut scratch = Vec::with_capacity(ts.len());
             encode_scaled_int(ts, k, &q, &mut scratch, out)
@@ -189,12 +227,21 @@ pub fn encode(ts: &[i64], out: &mut Vec<u8>) -> TimestampScheme {
             return TimestampScheme::ScaledInt;
         }
     }
-    let mut gorilla = Vec::with_capacity(int_len);
-    encode_gorilla(ts, k, &q, &mut gorilla);
-    if gorilla.len() < int_len {
-        out.truncate(start);
-        out.extend_from_slice(&gorilla);
+    // Both gorilla variants share the header; size their streams without writing them.
+    let (classic, fine) = gorilla_bits(&q);
+    let scheme = if fine < classic {
+        TimestampScheme::GorillaFine
+    } else {
         TimestampScheme::Gorilla
+    };
+    let head = 2
+        + uvarint_len(ts.len() as u64)
+        + ts.first().map_or(0, |&f| uvarint_len(zigzag(f)))
+        + q.first().map_or(0, |&q1| uvarint_len(zigzag(q1)));
+    if head + classic.min(fine).div_ceil(8) < int_len {
+        out.truncate(start);
+        encode_gorilla(ts, k, &q, scheme, out);
+        scheme
     } else {
         TimestampScheme::ScaledInt
     }
@@ -206,6 +253,7 @@ pub fn decode(cur: &mut Cursor<'_>, out: &mut Vec<i64>) -> Result<TimestampSchem
     let scheme = match tag {
         TAG_SCALED_INT => TimestampScheme::ScaledInt,
         TAG_GORILLA => TimestampScheme::Gorilla,
+        TAG_GORILLA_FINE => TimestampScheme::GorillaFine,
         _ => {
             return Err(CodecError::UnknownTag {
                 what: "timestamp scheme",
@@ -240,13 +288,18 @@ pub fn decode(cur: &mut Cursor<'_>, out: &mut Vec<i64>) -> Result<TimestampSchem
                 });
             }
         }
-        TimestampScheme::Gorilla => {
+        TimestampScheme::Gorilla | TimestampScheme::GorillaFine => {
+            let buckets = if scheme == TimestampScheme::GorillaFine {
+                &FINE
+            } else {
+                &CLASSIC
+            };
             if count > 1 {
                 let mut q = cur.ivarint("first timestamp delta")?;
                 out.push(q);
                 let mut r = BitReader::new(cur.remaining());
                 for _ in 2..count {
-                    q = q.wrapping_add(read_dod(&mut r)?);
+                    q = q.wrapping_add(read_dod(&mut r, buckets)?);
                     out.push(q);
                 }
                 let used = r.bytes_consumed();
@@ -275,6 +328,7 @@ mod tests {
         for (scheme, plain) in [
             (TimestampScheme::Gorilla, true),
             (TimestampScheme::Gorilla, false),
+            (TimestampScheme::GorillaFine, false),
             (TimestampScheme::ScaledInt, false),
             (TimestampScheme::ScaledInt, true),
         ] {

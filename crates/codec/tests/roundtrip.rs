@@ -114,7 +114,7 @@ proptest! {
     fn timestamps_round_trip_in_every_scheme(ts in timestamps()) {
         let mut chosen = Vec::new();
         timestamp::encode(&ts, &mut chosen);
-        for (scheme, plain) in [(TimestampScheme::Gorilla, true), (TimestampScheme::Gorilla, false), (TimestampScheme::ScaledInt, false)] {
+        for (scheme, plain) in [(TimestampScheme::Gorilla, true), (TimestampScheme::Gorilla, false), (TimestampScheme::GorillaFine, false), (TimestampScheme::ScaledInt, false)] {
             let mut buf = Vec::new();
             timestamp::encode_with(&ts, scheme, plain, &mut buf);
             let mut out = Vec::new();
