@@ -197,6 +197,11 @@ fn measure(
             for (name, scheme, plain) in [
                 ("ts: gorilla (plain)", TimestampScheme::Gorilla, true),
                 ("ts: gorilla (scaled)", TimestampScheme::Gorilla, false),
+                (
+                    "ts: gorilla-fine (scaled)",
+                    TimestampScheme::GorillaFine,
+                    false,
+                ),
                 ("ts: scaled-int", TimestampScheme::ScaledInt, false),
             ] {
                 buf.clear();
