@@ -77,6 +77,28 @@ pub struct ServeArgs {
     #[arg(long, env = "STRATA_RETENTION", value_name = "DURATION")]
     pub retention: Option<RetentionArg>,
 
+    /// Flush a MemTable that has had no write for this long; `off` never does. [default: 60s]
+    #[arg(long, env = "STRATA_FLUSH_IDLE", value_name = "DURATION")]
+    pub flush_idle: Option<RetentionArg>,
+
+    /// Once writes have stopped for this long, compact every partition to one file; `off`
+    /// never does. [default: 120s]
+    #[arg(long, env = "STRATA_COMPACT_IDLE", value_name = "DURATION")]
+    pub compact_idle: Option<RetentionArg>,
+
+    /// Write L2 rollups (per-window count, sum, min, max, first, last) of partitions older
+    /// than this, e.g. `7d`; `off` writes none. [default: off]
+    #[arg(long, env = "STRATA_ROLLUP_AFTER", value_name = "DURATION")]
+    pub rollup_after: Option<RetentionArg>,
+
+    /// Rollup window widths, comma-separated. [default: 1m,1h]
+    #[arg(long, env = "STRATA_ROLLUP_WINDOWS", value_name = "DURATIONS")]
+    pub rollup_windows: Option<String>,
+
+    /// Drop rollups of partitions older than this; `off` keeps them. [default: off]
+    #[arg(long, env = "STRATA_ROLLUP_RETENTION", value_name = "DURATION")]
+    pub rollup_retention: Option<RetentionArg>,
+
     /// Bearer token required on every route but /health (`Authorization: Bearer <t>` or
     /// `Token <t>`). Prefer --auth-token-file: flags are visible in `ps`. [default: none]
     #[arg(
@@ -133,6 +155,16 @@ pub struct ServeArgs {
     /// [default: 1000000]
     #[arg(long, env = "STRATA_MAX_QUERY_POINTS", value_name = "N")]
     pub max_query_points: Option<usize>,
+
+    /// Test hook (hidden from --help, not for production): every flush and compaction sleeps
+    /// this many milliseconds, so crash tests can kill the server while one is in progress.
+    #[arg(
+        long,
+        env = "STRATA_TEST_SLOW_BACKGROUND_MS",
+        value_name = "MS",
+        hide = true
+    )]
+    pub test_slow_background_ms: Option<u64>,
 }
 
 impl ServeArgs {
@@ -163,9 +195,18 @@ impl ServeArgs {
         set(&mut cfg.partition, &self.partition);
         set(&mut cfg.block_points, &self.block_points);
         set(&mut cfg.l0_compaction_trigger, &self.l0_compaction_trigger);
-        if let Some(r) = self.retention {
-            cfg.retention = r.0;
+        for (dst, src) in [
+            (&mut cfg.retention, self.retention),
+            (&mut cfg.flush_idle, self.flush_idle),
+            (&mut cfg.compact_idle, self.compact_idle),
+            (&mut cfg.rollup_after, self.rollup_after),
+            (&mut cfg.rollup_retention, self.rollup_retention),
+        ] {
+            if let Some(r) = src {
+                *dst = r.0;
+            }
         }
+        set(&mut cfg.rollup_windows, &self.rollup_windows);
         set(&mut cfg.allow_nan, &self.allow_nan);
         set(&mut cfg.shutdown_timeout, &self.shutdown_timeout);
         // A token given here replaces the file's token source of either kind.
@@ -188,6 +229,9 @@ impl ServeArgs {
             &self.max_series_per_measurement,
         );
         set(&mut l.max_query_points, &self.max_query_points);
+        if let Some(ms) = self.test_slow_background_ms {
+            cfg.test_slow_background = (ms > 0).then(|| std::time::Duration::from_millis(ms));
+        }
     }
 }
 

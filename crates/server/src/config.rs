@@ -35,6 +35,17 @@ pub struct ServerConfig {
     pub l0_compaction_trigger: usize,
     /// `retention`: drop partitions older than this (default: keep everything).
     pub retention: Option<HumanDuration>,
+    /// `flush_idle`: flush a MemTable that has had no write for this long (default `60s`).
+    pub flush_idle: Option<HumanDuration>,
+    /// `compact_idle`: compact every partition to one file once writes have stopped for this
+    /// long (default `120s`).
+    pub compact_idle: Option<HumanDuration>,
+    /// `rollup_after`: partitions older than this get L2 rollups (default: none).
+    pub rollup_after: Option<HumanDuration>,
+    /// `rollup_windows`: rollup window widths, comma-separated (default `1m,1h`).
+    pub rollup_windows: String,
+    /// `rollup_retention`: drop rollups of partitions older than this (default: keep).
+    pub rollup_retention: Option<HumanDuration>,
     /// `auth_token`: bearer token every route but `/health` requires (default: none).
     pub auth_token: Option<String>,
     /// `auth_token_file`: file holding the token (surrounding whitespace ignored).
@@ -46,6 +57,11 @@ pub struct ServerConfig {
     pub shutdown_timeout: HumanDuration,
     /// `[limits]`.
     pub limits: Limits,
+    /// Test hook, not a TOML key and not documented: sleep this long inside every flush and
+    /// compaction ([`EngineOptions::slow_background`]) so crash tests can kill the server
+    /// while one is running. Set by the hidden `--test-slow-background-ms` flag.
+    #[serde(skip)]
+    pub test_slow_background: Option<Duration>,
 }
 
 /// Request limits (`[limits]` in TOML). A request over a limit is rejected whole.
@@ -100,16 +116,43 @@ impl Default for ServerConfig {
             block_points: engine.block_points,
             l0_compaction_trigger: engine.l0_compaction_trigger,
             retention: None,
+            flush_idle: engine.flush_idle.map(HumanDuration),
+            compact_idle: engine.compact_idle.map(HumanDuration),
+            rollup_after: None,
+            rollup_windows: "1m,1h".into(),
+            rollup_retention: None,
             auth_token: None,
             auth_token_file: None,
             allow_nan: false,
             shutdown_timeout: HumanDuration(Duration::from_secs(30)),
             limits: Limits::default(),
+            test_slow_background: None,
         }
     }
 }
 
 impl ServerConfig {
+    /// The rollup windows in nanoseconds (each at least one second).
+    pub fn rollup_windows_ns(&self) -> Result<Vec<i64>, ServerError> {
+        self.rollup_windows
+            .split(',')
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+            .map(|w| {
+                let d: HumanDuration = w
+                    .parse()
+                    .map_err(|e| ServerError::Config(format!("rollup_windows: {w:?}: {e}")))?;
+                if d.0 < Duration::from_secs(1) {
+                    return Err(ServerError::Config(format!(
+                        "rollup_windows: {w:?} is under 1s"
+                    )));
+                }
+                i64::try_from(d.0.as_nanos())
+                    .map_err(|_| ServerError::Config(format!("rollup_windows: {w:?} is too long")))
+            })
+            .collect()
+    }
+
     /// Parses a TOML document (missing keys keep their defaults; unknown keys are errors).
     pub fn from_toml(text: &str) -> Result<ServerConfig, ServerError> {
         toml::from_str(text).map_err(|e| ServerError::Config(format!("invalid configuration: {e}")))
@@ -193,6 +236,12 @@ impl ServerConfig {
         o.block_points = self.block_points;
         o.l0_compaction_trigger = self.l0_compaction_trigger;
         o.retention = self.retention.map(|r| r.0);
+        o.flush_idle = self.flush_idle.map(|d| d.0);
+        o.compact_idle = self.compact_idle.map(|d| d.0);
+        o.rollup_after = self.rollup_after.map(|d| d.0);
+        o.rollup_retention = self.rollup_retention.map(|d| d.0);
+        o.rollup_windows = self.rollup_windows_ns()?;
+        o.slow_background = self.test_slow_background;
         Ok(o)
     }
 

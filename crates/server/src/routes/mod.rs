@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/tags/{key}/values", get(meta::tag_values))
         .route("/api/v1/series", post(meta::series))
         .route("/api/v1/delete", post(admin::delete))
+        .route("/api/v1/admin/compact", post(admin::compact))
         .route("/health", get(admin::health))
         .route("/ready", get(admin::ready))
         .route("/metrics", get(metrics::handler))
