@@ -1,5 +1,10 @@
 //! Starting Strata (`strata serve --data-dir DIR --http-addr 127.0.0.1:PORT`) and reading
 //! its size report (`strata inspect --data-dir DIR`) and `/metrics`.
+//!
+//! As for InfluxDB (see `influx.rs`), the idle timers are shortened so that a short run
+//! reaches a settled state: MemTables are flushed after 10 s without writes (default 60 s)
+//! and every partition is compacted to one file after 30 s without writes (default 120 s).
+//! The WAL is fsynced on every write (`always`, the default).
 
 use std::path::Path;
 use std::process::Command;
@@ -16,7 +21,8 @@ pub fn start(bin: &Path, dir: &Path) -> Result<ServerProcess> {
         .arg("--data-dir")
         .arg(&data)
         .arg("--http-addr")
-        .arg(format!("127.0.0.1:{port}"));
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["--flush-idle", "10s", "--compact-idle", "30s"]);
     ServerProcess::spawn(
         "Strata",
         cmd,
