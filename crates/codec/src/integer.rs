@@ -126,7 +126,8 @@ fn header_size(count: usize, prefix: &[i64]) -> usize {
             .sum::<usize>()
 }
 
-/// Running bit-packing size and run count of one residual stream, fed one residual at a time.
+/// Exact bit-packed size, run count and smallest zigzag code of one residual stream, fed one
+/// residual at a time.
 #[derive(Debug, Clone, Copy)]
 struct Sizer {
     in_frame: usize,
@@ -134,7 +135,8 @@ struct Sizer {
     max: i64,
     packed: usize,
     runs: usize,
-    last: Option<i64>,
+    last: i64,
+    min_code: u64,
 }
 
 impl Sizer {
@@ -145,7 +147,8 @@ impl Sizer {
             max: i64::MIN,
             packed: 0,
             runs: 0,
-            last: None,
+            last: 0,
+            min_code: u64::MAX,
         }
     }
 
@@ -163,10 +166,10 @@ impl Sizer {
         self.in_frame += 1;
         self.min = self.min.min(r);
         self.max = self.max.max(r);
-        if self.last != Some(r) {
-            self.runs += 1;
-            self.last = Some(r);
-        }
+        // Branch-free: the first residual always opens a run.
+        self.runs += usize::from(self.last != r || self.runs == 0);
+        self.last = r;
+        self.min_code = self.min_code.min(zigzag(r));
     }
 
     fn packed_size(&self) -> usize {
@@ -176,14 +179,55 @@ impl Sizer {
             self.packed + bitpack::frame_size(self.min, self.max, self.in_frame)
         }
     }
+
+    /// A lower bound of the run-length size: every run stores a value of at least the
+    /// smallest code's length and a length of at least one byte.
+    fn run_floor(&self) -> usize {
+        self.runs * (uvarint_len(self.min_code) + 1)
+    }
 }
 
-/// The smallest scheme for `values` and its exact encoded size.
-///
-/// One pass sizes bit-packing for all three transforms and counts their runs; run-length
-/// sizes are computed exactly (which needs the residuals) only for a transform whose run
-/// count could beat the best size found, since every run costs at least two bytes.
-pub fn choose(values: &[i64], scratch: &mut Vec<i64>) -> (IntScheme, usize) {
+/// Calls `f` on each residual of `transform`, computed on the fly.
+#[inline]
+fn for_each_residual(values: &[i64], transform: Transform, mut f: impl FnMut(i64)) {
+    match transform {
+        Transform::Raw => values.iter().for_each(|&v| f(v)),
+        Transform::Delta => values.windows(2).for_each(|w| f(w[1].wrapping_sub(w[0]))),
+        Transform::DeltaOfDelta => {
+            let mut prev = match values {
+                [a, b, ..] => b.wrapping_sub(*a),
+                _ => 0,
+            };
+            values.windows(2).skip(1).for_each(|w| {
+                let d = w[1].wrapping_sub(w[0]);
+                f(d.wrapping_sub(prev));
+                prev = d;
+            });
+        }
+    }
+}
+
+/// Exact run-length size of a transform's residuals.
+fn run_size(values: &[i64], transform: Transform) -> usize {
+    let mut size = 0;
+    let mut run: Option<(i64, u64)> = None;
+    for_each_residual(values, transform, |r| match &mut run {
+        Some((v, n)) if *v == r => *n += 1,
+        cur => {
+            if let Some((v, n)) = *cur {
+                size += uvarint_len(zigzag(v)) + uvarint_len(n);
+            }
+            *cur = Some((r, 1));
+        }
+    });
+    size + run.map_or(0, |(v, n)| uvarint_len(zigzag(v)) + uvarint_len(n))
+}
+
+/// The smallest scheme for `values` and its exact encoded size. One pass sizes bit-packing
+/// for all three transforms and bounds their run-length sizes from below; the exact
+/// run-length size is computed (a second pass, no allocation) only where that bound could
+/// win. (`_scratch` is kept for callers that reuse a buffer.)
+pub fn choose(values: &[i64], _scratch: &mut Vec<i64>) -> (IntScheme, usize) {
     let mut sizers = [Sizer::new(); 3];
     let mut prev = 0i64;
     let mut prev_delta = 0i64;
@@ -200,13 +244,10 @@ pub fn choose(values: &[i64], scratch: &mut Vec<i64>) -> (IntScheme, usize) {
         prev = v;
     }
     let transforms = [Transform::Raw, Transform::Delta, Transform::DeltaOfDelta];
-    let heads: Vec<usize> = transforms
-        .iter()
-        .map(|&t| {
-            let (n, prefix) = prefix_of(values, t);
-            header_size(values.len(), &prefix[..n])
-        })
-        .collect();
+    let heads = transforms.map(|t| {
+        let (n, prefix) = prefix_of(values, t);
+        header_size(values.len(), &prefix[..n])
+    });
     let mut best = (IntScheme::new(Transform::Raw, Packing::BitPack), usize::MAX);
     for (k, &t) in transforms.iter().enumerate() {
         let size = heads[k] + sizers[k].packed_size();
@@ -215,9 +256,8 @@ pub fn choose(values: &[i64], scratch: &mut Vec<i64>) -> (IntScheme, usize) {
         }
     }
     for (k, &t) in transforms.iter().enumerate() {
-        if heads[k] + 2 * sizers[k].runs < best.1 {
-            residuals(values, t, scratch);
-            let size = heads[k] + rle::encoded_size(scratch);
+        if heads[k] + sizers[k].run_floor() < best.1 {
+            let size = heads[k] + run_size(values, t);
             if size < best.1 {
                 best = (IntScheme::new(t, Packing::RunLength), size);
             }
