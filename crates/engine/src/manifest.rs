@@ -33,7 +33,9 @@ use crate::io::FileSystem;
 use crate::wal::{SyncPolicy, Wal, WalOptions};
 
 const VERSION: u8 = 1;
-/// Edits after which the log is rewritten as a snapshot.
+/// Edits in the log, beyond those a snapshot of the state would hold, after which the log is
+/// rewritten as a snapshot. (Counting from the snapshot's own size keeps a state of more
+/// than this many files and tombstones from being rewritten on every edit.)
 const SNAPSHOT_AFTER: usize = 512;
 
 /// A live SSTable as the manifest records it.
@@ -280,7 +282,9 @@ impl Manifest {
             s.0.apply(e);
         }
         s.1 += edits.len();
-        if s.1 > SNAPSHOT_AFTER {
+        // A snapshot holds a reset, every file, every tombstone and the counters.
+        let snapshot_len = s.0.files.len() + s.0.tombstones.len() + 2;
+        if s.1 > SNAPSHOT_AFTER + snapshot_len {
             let new_segment = self.log.rotate()?;
             let snap = s.0.snapshot_edits();
             self.log.append(&encode(&snap))?;

@@ -19,7 +19,7 @@
 use std::collections::BTreeMap;
 
 use regex::{Regex, RegexBuilder};
-use roaring::RoaringBitmap;
+use roaring::{MultiOps, RoaringBitmap};
 use strata_engine::{Catalog, MeasurementIndex};
 
 use crate::error::QueryError;
@@ -76,31 +76,25 @@ fn apply(
                 *result -= b;
             }
         }
+        // Unions go through `MultiOps`, which merges all the bitmaps in one pass: folding
+        // them in one by one with `|=` re-merges the growing result every time, quadratic
+        // when a regex matches many values of a key unique per series (host names).
         Filter::In(list) => {
-            let mut union = RoaringBitmap::new();
-            for v in list {
-                if let Some(b) = posting(v) {
-                    union |= b;
-                }
-            }
-            *result &= union;
+            *result &= list.iter().filter_map(|v| posting(v)).union();
         }
         Filter::Regex(_) => {
-            let mut union = RoaringBitmap::new();
-            if let (Some(vals), Some(re)) = (values, regex) {
-                for (v, b) in vals {
-                    if re.is_match(v) {
-                        union |= b;
-                    }
-                }
-            }
+            let union = match (values, regex) {
+                (Some(vals), Some(re)) => vals
+                    .iter()
+                    .filter(|(v, _)| re.is_match(v))
+                    .map(|(_, b)| b)
+                    .union(),
+                _ => RoaringBitmap::new(),
+            };
             *result &= union;
         }
         Filter::Exists(want) => {
-            let mut with_key = RoaringBitmap::new();
-            for b in values.into_iter().flat_map(BTreeMap::values) {
-                with_key |= b;
-            }
+            let with_key = values.into_iter().flat_map(BTreeMap::values).union();
             if *want {
                 *result &= with_key;
             } else {

@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use roaring::RoaringBitmap;
+use strata_engine::catalog::{CanonicalTags, split_canonical};
 use strata_engine::{Catalog, SeriesId, ValueType};
 
 use crate::aggregate::supports;
@@ -71,38 +72,63 @@ pub(crate) fn plan_fields(
 /// lexicographically). Without `group_by` each series is its own output; with it, series
 /// sharing the values of the listed keys form one output whose tags are those keys (a series
 /// without a key groups under the key's absence; `[]` makes a single group).
+///
+/// The series' canonical keys are fetched under one catalog lock and split into tags that
+/// borrow from them (no string is copied until the output tags are built).
 pub(crate) fn plan_outputs(
     catalog: &Catalog,
     ids: &RoaringBitmap,
     group_by: Option<&[String]>,
 ) -> Vec<OutputPlan> {
-    let mut keyed: Vec<(Vec<(String, String)>, SeriesId)> = ids
+    let canonicals = catalog.canonicals(ids.iter());
+    let mut keyed: Vec<(Tags<'_>, SeriesId)> = canonicals
         .iter()
-        .filter_map(|id| catalog.key(id).map(|k| (k.tags().to_vec(), id)))
+        .filter_map(|(id, canonical)| Some((sorted_tags(canonical)?, *id)))
         .collect();
     keyed.sort_unstable();
     let Some(keys) = group_by else {
         return keyed
             .into_iter()
             .map(|(tags, id)| OutputPlan {
-                tags,
+                tags: owned(tags),
                 series: vec![id],
             })
             .collect();
     };
     let keys: BTreeSet<&str> = keys.iter().map(String::as_str).collect();
-    let mut groups: BTreeMap<Vec<(String, String)>, Vec<SeriesId>> = BTreeMap::new();
+    let mut groups: BTreeMap<Tags<'_>, Vec<SeriesId>> = BTreeMap::new();
     for (tags, id) in keyed {
         // Series tags are sorted by key, so the group's tags are too.
-        let group: Vec<(String, String)> = tags
+        let group: Tags<'_> = tags
             .into_iter()
-            .filter(|(k, _)| keys.contains(k.as_str()))
+            .filter(|(k, _)| keys.contains(k.as_ref()))
             .collect();
         groups.entry(group).or_default().push(id);
     }
     groups
         .into_iter()
-        .map(|(tags, series)| OutputPlan { tags, series })
+        .map(|(tags, series)| OutputPlan {
+            tags: owned(tags),
+            series,
+        })
+        .collect()
+}
+
+/// Tags borrowed from a canonical key (owned only where the key has escapes).
+type Tags<'a> = CanonicalTags<'a>;
+
+/// The tags of a canonical key, sorted by key (as keys the engine writes already are).
+fn sorted_tags(canonical: &str) -> Option<Tags<'_>> {
+    let (_, mut tags) = split_canonical(canonical)?;
+    if !tags.is_sorted_by(|a, b| a.0 <= b.0) {
+        tags.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+    Some(tags)
+}
+
+fn owned(tags: Tags<'_>) -> Vec<(String, String)> {
+    tags.into_iter()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
 }
 

@@ -2,7 +2,6 @@
 //! keeps the series table, column index and bloom filter in memory, and decodes blocks on
 //! demand after checking each block's CRC32C. Corruption is an error naming file and offset.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -22,8 +21,9 @@ use crate::error::{Error, Result};
 pub struct SstReader {
     path: PathBuf,
     map: Mmap,
+    /// Canonical series keys, sorted (the writer refuses any other order): looked up by
+    /// binary search, so each key is held once.
     series: Vec<String>,
-    by_series: HashMap<String, u32>,
     columns: Vec<ColumnMeta>,
     /// For each series index, the range of its columns in `columns`.
     series_columns: Vec<std::ops::Range<usize>>,
@@ -105,17 +105,10 @@ impl SstReader {
                 *r = start..i;
             }
         }
-        let by_series = meta
-            .series
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.clone(), i as u32))
-            .collect();
         Ok(SstReader {
             path: path.to_path_buf(),
             map,
             series: meta.series,
-            by_series,
             columns: meta.columns,
             series_columns,
             bloom: meta.bloom,
@@ -153,13 +146,13 @@ impl SstReader {
         if !self.bloom.may_contain(canonical.as_bytes()) {
             return &[];
         }
-        match self.by_series.get(canonical) {
-            Some(&i) => self
+        match self.series.binary_search_by(|s| s.as_str().cmp(canonical)) {
+            Ok(i) => self
                 .series_columns
-                .get(i as usize)
+                .get(i)
                 .map(|r| &self.columns[r.clone()])
                 .unwrap_or(&[]),
-            None => &[],
+            Err(_) => &[],
         }
     }
 
