@@ -103,12 +103,12 @@ impl SeriesKey {
 
     /// Parses [`SeriesKey::canonical`] text back; `None` if it is malformed.
     pub fn parse_canonical(text: &str) -> Option<SeriesKey> {
-        let mut parts = split_raw(text, ',').into_iter();
-        let measurement = unescape(&parts.next()?);
-        let tags = parts
-            .map(|part| split_pair(&part))
-            .collect::<Option<Vec<_>>>()?;
-        Some(SeriesKey::new(measurement, tags))
+        let (measurement, tags) = crate::catalog::split_canonical(text)?;
+        let tags = tags
+            .into_iter()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        Some(SeriesKey::new(measurement.into_owned(), tags))
     }
 
     /// Rough size in bytes, for memory accounting.
@@ -128,50 +128,6 @@ fn escape_into(out: &mut String, s: &str, special: &[char]) {
             out.push('\\');
         }
         let _ = out.write_char(c);
-    }
-}
-
-/// Splits on unescaped `sep`, keeping escapes in the pieces.
-fn split_raw(text: &str, sep: char) -> Vec<String> {
-    let mut parts = Vec::new();
-    let mut cur = String::new();
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            cur.push(c);
-            if let Some(n) = chars.next() {
-                cur.push(n);
-            }
-        } else if c == sep {
-            parts.push(std::mem::take(&mut cur));
-        } else {
-            cur.push(c);
-        }
-    }
-    parts.push(cur);
-    parts
-}
-
-fn unescape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            if let Some(n) = chars.next() {
-                out.push(n);
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-fn split_pair(raw: &str) -> Option<(String, String)> {
-    let kv = split_raw(raw, '=');
-    match kv.as_slice() {
-        [k, v] => Some((unescape(k), unescape(v))),
-        _ => None,
     }
 }
 
