@@ -124,6 +124,14 @@ pub fn decode(cur: &mut Cursor<'_>, out: &mut Vec<String>) -> Result<StringSchem
             let raw_len = cur.count("inflated string bytes", MAX_RAW_BYTES)?;
             let clen = cur.count("compressed string bytes", MAX_RAW_BYTES)?;
             let compressed = cur.bytes(clen, "compressed strings")?;
+            // LZ4 inflates at most about 255:1; a larger claim is corruption, refused before
+            // the output buffer is allocated.
+            if raw_len > clen.saturating_mul(255).saturating_add(64) {
+                return Err(CodecError::Inconsistent {
+                    what: "lz4 string block",
+                    detail: format!("{raw_len} bytes cannot inflate from {clen}"),
+                });
+            }
             let raw = lz4_flex::block::decompress(compressed, raw_len).map_err(|e| {
                 CodecError::Inconsistent {
                     what: "lz4 string block",

@@ -44,3 +44,8 @@ pub use snapshot::Snapshot;
 pub use stats::EngineStats;
 pub use strata_codec::Column;
 pub use wal::SyncPolicy;
+
+/// Most elements reserved up front for a count read from disk: the count is already bounded
+/// by the input length, but an element is larger than a byte, so reserving all of it could
+/// amplify a forged count; vectors grow past this as elements actually decode.
+pub(crate) const PREALLOC_LIMIT: usize = 1024;

@@ -177,7 +177,7 @@ fn decode(bytes: &[u8]) -> std::result::Result<Vec<Edit>, String> {
         return Err(format!("unknown manifest record version {version}"));
     }
     let n = cur.count("edit count", bytes.len()).map_err(e)?;
-    let mut edits = Vec::with_capacity(n);
+    let mut edits = Vec::with_capacity(n.min(crate::PREALLOC_LIMIT));
     for _ in 0..n {
         let edit = match cur.u8("edit tag").map_err(e)? {
             1 => Edit::AddFile(FileMeta {

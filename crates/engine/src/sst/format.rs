@@ -92,7 +92,7 @@ impl Meta {
         let e = |err: strata_codec::CodecError| err.to_string();
         let limit = bytes.len();
         let n = cur.count("series count", limit).map_err(e)?;
-        let mut series = Vec::with_capacity(n);
+        let mut series = Vec::with_capacity(n.min(crate::PREALLOC_LIMIT));
         for _ in 0..n {
             let len = cur.count("series key length", limit).map_err(e)?;
             let raw = cur.bytes(len, "series key").map_err(e)?;
@@ -101,7 +101,7 @@ impl Meta {
             series.push(s.to_string());
         }
         let n = cur.count("column count", limit).map_err(e)?;
-        let mut columns = Vec::with_capacity(n);
+        let mut columns = Vec::with_capacity(n.min(crate::PREALLOC_LIMIT));
         for _ in 0..n {
             let s = cur
                 .count("column series", series.len().saturating_sub(1))
@@ -113,7 +113,7 @@ impl Meta {
                 .to_string();
             let value_type = ValueType::from_tag(cur.u8("value type").map_err(e)?).map_err(e)?;
             let nb = cur.count("block count", limit).map_err(e)?;
-            let mut blocks = Vec::with_capacity(nb);
+            let mut blocks = Vec::with_capacity(nb.min(crate::PREALLOC_LIMIT));
             for _ in 0..nb {
                 let offset = cur.uvarint("block offset").map_err(e)?;
                 let len = cur.count("block length", u32::MAX as usize).map_err(e)? as u32;
