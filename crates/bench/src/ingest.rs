@@ -283,6 +283,9 @@ mod tests {
                             async move {
                                 let _ = req.into_body().collect().await;
                                 let n = seen.fetch_add(1, Ordering::SeqCst);
+                                // A slow server, like a real one: the other workers must see
+                                // a refusal before they could have sent everything.
+                                tokio::time::sleep(std::time::Duration::from_millis(15)).await;
                                 let mut r = Response::new(Full::new(Bytes::from_static(b"{}")));
                                 *r.status_mut() = hyper::StatusCode::from_u16(answer(n)).unwrap();
                                 r.headers_mut().insert("retry-after", "0".parse().unwrap());
