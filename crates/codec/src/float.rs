@@ -61,7 +61,7 @@ impl FloatEncoder {
         self.bit_ints.clear();
         self.bit_ints
             .extend(values.iter().map(|v| v.to_bits() as i64));
-        integer::choose(&self.bit_ints, &mut self.scratch)
+        integer::choose(&self.bit_ints)
     }
 
     fn write_ints(
@@ -94,7 +94,7 @@ impl FloatEncoder {
             FloatScheme::Gorilla => self.write_gorilla(values, out),
             FloatScheme::Decimal => {
                 let e = decimal::scale(values, &mut self.mantissas)?;
-                let (s, _) = integer::choose(&self.mantissas, &mut self.scratch);
+                let (s, _) = integer::choose(&self.mantissas);
                 self.write_ints(TAG_DECIMAL, Some(e), s, out);
             }
             FloatScheme::BitsInt => {
@@ -120,7 +120,7 @@ impl FloatEncoder {
         let gorilla_floor = gorilla::size_lower_bound(&self.bits);
         let mut best: Option<(Choice, usize)> = None;
         if let Some(e) = decimal::scale(values, &mut self.mantissas) {
-            let (s, size) = integer::choose(&self.mantissas, &mut self.scratch);
+            let (s, size) = integer::choose(&self.mantissas);
             best = Some((Choice::Decimal(e, s), 2 + size));
         }
         // Raw bits win through runs (a constant or rarely changing gauge) and on floats that

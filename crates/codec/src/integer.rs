@@ -226,8 +226,8 @@ fn run_size(values: &[i64], transform: Transform) -> usize {
 /// The smallest scheme for `values` and its exact encoded size. One pass sizes bit-packing
 /// for all three transforms and bounds their run-length sizes from below; the exact
 /// run-length size is computed (a second pass, no allocation) only where that bound could
-/// win. (`_scratch` is kept for callers that reuse a buffer.)
-pub fn choose(values: &[i64], _scratch: &mut Vec<i64>) -> (IntScheme, usize) {
+/// win.
+pub fn choose(values: &[i64]) -> (IntScheme, usize) {
     let mut sizers = [Sizer::new(); 3];
     let mut prev = 0i64;
     let mut prev_delta = 0i64;
@@ -295,7 +295,7 @@ pub fn encode_with(values: &[i64], scheme: IntScheme, scratch: &mut Vec<i64>, ou
 /// Encodes `values` with the smallest scheme, appending to `out`; returns the scheme.
 pub fn encode(values: &[i64], out: &mut Vec<u8>) -> IntScheme {
     let mut scratch = Vec::with_capacity(values.len());
-    let (scheme, _) = choose(values, &mut scratch);
+    let (scheme, _) = choose(values);
     encode_with(values, scheme, &mut scratch, out);
     scheme
 }
@@ -353,7 +353,7 @@ mod tests {
             cur.finish("test").unwrap();
             assert_eq!(out, values, "{}", scheme.name());
         }
-        let (scheme, size) = choose(values, &mut scratch);
+        let (scheme, size) = choose(values);
         let mut buf = Vec::new();
         assert_eq!(encode(values, &mut buf), scheme);
         assert_eq!(buf.len(), size);

@@ -185,7 +185,7 @@ fn gorilla_bits(q: &[i64]) -> (usize, usize) {
 fn encode_scaled_int(ts: &[i64], k: u8, q: &[i64], scratch: &mut Vec<i64>, out: &mut Vec<u8>) {
     put_header(out, TAG_SCALED_INT, ts, k);
     if !ts.is_empty() {
-        let (scheme, _) = integer::choose(q, scratch);
+        let (scheme, _) = integer::choose(q);
         integer::encode_with(q, scheme, scratch, out);
     }
 }
