@@ -13,7 +13,7 @@
 //! installed at the end in one manifest edit (add output, remove inputs), and the inputs are
 //! unlinked when the last snapshot using them is dropped.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -27,7 +27,7 @@ use crate::flush::{PartitionColumns, write_table};
 use crate::manifest::Edit;
 use crate::partition::partition_end;
 use crate::rollup::ROLLUP_LEVEL;
-use crate::version::{TableHandle, Version};
+use crate::version::{TableHandle, Version, column_keys, drop_deleted, oldest_first};
 
 /// Compacts every partition that needs it (`force`: every partition with more than one file).
 pub(crate) fn compact_all(s: &Shared, force: bool) -> Result<()> {
@@ -69,15 +69,8 @@ fn compact_partition(
 ) -> Result<()> {
     test_pause(s);
     // Oldest data first: L1, then L0 by write sequence.
-    inputs.sort_by_key(|t| (std::cmp::Reverse(t.meta.level), t.meta.max_seq, t.meta.id));
-    let mut keys: BTreeSet<(Arc<str>, String)> = BTreeSet::new();
-    for t in &inputs {
-        for col in t.reader.columns() {
-            if let Some(series) = t.reader.series().get(col.series as usize) {
-                keys.insert((Arc::from(series.as_str()), col.field.clone()));
-            }
-        }
-    }
+    oldest_first(&mut inputs);
+    let keys = column_keys(&inputs);
     let mut dec = BlockDecoder::default();
     let mut merged: PartitionColumns = BTreeMap::new();
     let max_seq = inputs.iter().map(|t| t.meta.max_seq).max().unwrap_or(0);
@@ -90,7 +83,7 @@ fn compact_partition(
     let mut edits: Vec<Edit> = output.iter().map(|t| Edit::AddFile(t.meta)).collect();
     edits.extend(inputs.iter().map(|t| Edit::RemoveFile(t.meta.id)));
     s.manifest.apply(edits)?;
-    install(s, &inputs, output);
+    s.install(&inputs, output);
     s.counters.compactions.fetch_add(1, Ordering::Relaxed);
     tracing::debug!(partition, inputs = inputs.len(), "compacted partition");
     Ok(())
@@ -116,35 +109,13 @@ pub(crate) fn merged_column(
             continue;
         };
         let mut data = t.reader.read_column(col, i64::MIN, i64::MAX, dec, None)?;
-        let tombs = version.tombstones_for(series, t.meta.max_seq);
-        if !tombs.is_empty() {
-            data.retain(|ts| !tombs.iter().any(|tb| tb.start <= ts && ts < tb.end));
-        }
+        drop_deleted(&version.tombstones_for(series, t.meta.max_seq), &mut data);
         acc = Some(match acc {
             None => data,
             Some(old) => ColumnData::merge(&old, &data),
         });
     }
     Ok(acc.filter(|c| !c.is_empty()))
-}
-
-/// Replaces `removed` by `added` in the current version and marks the removed files for
-/// deletion once unused.
-fn install(s: &Shared, removed: &[Arc<TableHandle>], added: Option<Arc<TableHandle>>) {
-    let mut v = s.version.write();
-    let mut tables: Vec<_> = v
-        .tables
-        .iter()
-        .filter(|t| !removed.iter().any(|r| r.meta.id == t.meta.id))
-        .cloned()
-        .collect();
-    tables.extend(added);
-    *v = Arc::new(Version::new(tables, v.tombstones.clone()));
-    drop(v);
-    for r in removed {
-        r.mark_obsolete();
-        s.cache.evict_table(r.meta.id);
-    }
 }
 
 /// Drops raw files (L0/L1) of every partition that ended before `now - retention`, and
@@ -187,7 +158,7 @@ pub(crate) fn apply_retention(s: &Shared) -> Result<usize> {
             .map(|t| Edit::RemoveFile(t.meta.id))
             .collect(),
     )?;
-    install(s, &expired, None);
+    s.install(&expired, None);
     tracing::info!(
         files = expired.len(),
         "retention dropped expired partitions"

@@ -453,6 +453,32 @@ impl Drop for Engine {
     }
 }
 
+impl Shared {
+    /// Replaces `removed` by `added` in the current version (one swap under the version
+    /// lock, so readers see both or neither), then marks the removed files for deletion once
+    /// no snapshot uses them and drops their cached blocks.
+    pub(crate) fn install(
+        &self,
+        removed: &[Arc<TableHandle>],
+        added: impl IntoIterator<Item = Arc<TableHandle>>,
+    ) {
+        let mut v = self.version.write();
+        let mut tables: Vec<_> = v
+            .tables
+            .iter()
+            .filter(|t| !removed.iter().any(|r| r.meta.id == t.meta.id))
+            .cloned()
+            .collect();
+        tables.extend(added);
+        *v = Arc::new(Version::new(tables, v.tombstones.clone()));
+        drop(v);
+        for r in removed {
+            r.mark_obsolete();
+            self.cache.evict_table(r.meta.id);
+        }
+    }
+}
+
 /// How long no write has arrived.
 pub(crate) fn idle_for(s: &Shared) -> Duration {
     let last = Duration::from_millis(s.last_write_ms.load(Ordering::Relaxed));

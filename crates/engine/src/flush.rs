@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::manifest::{Edit, FileMeta};
 use crate::partition::{partition_end, partition_of};
 use crate::sst::{SstReader, SstWriter};
-use crate::version::{TableHandle, Version, table_path};
+use crate::version::{TableHandle, table_path};
 
 /// Columns of one partition: canonical series key and field -> points.
 pub(crate) type PartitionColumns = BTreeMap<(Arc<str>, String), ColumnData>;
@@ -111,10 +111,7 @@ pub(crate) fn flush_oldest(s: &Shared) -> Result<bool> {
     {
         // Install the tables, then drop the MemTable: a snapshot taken in between sees the
         // points twice (identical, so the merge dedups them), never zero times.
-        let mut v = s.version.write();
-        let mut tables = v.tables.clone();
-        tables.extend(added.iter().cloned());
-        *v = Arc::new(Version::new(tables, v.tombstones.clone()));
+        s.install(&[], added.iter().cloned());
     }
     {
         let mut mem = s.mem.write();

@@ -9,7 +9,7 @@
 //! `min`/`max`/`first`/`last` keep the field's type. The query layer answers an aggregate
 //! from rollups where the raw data is gone and its window is a multiple of a rollup window.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -22,7 +22,7 @@ use crate::flush::{PartitionColumns, write_table};
 use crate::manifest::Edit;
 use crate::partition::partition_end;
 use crate::point::{FieldValue, ValueType};
-use crate::version::{TableHandle, Version};
+use crate::version::{TableHandle, Version, column_keys, oldest_first};
 
 /// The level of rollup tables.
 pub const ROLLUP_LEVEL: u8 = 2;
@@ -163,19 +163,11 @@ pub(crate) fn apply_rollups(s: &Shared) -> Result<usize> {
             continue;
         }
         test_pause(s);
+        let max_seq = raw.iter().map(|t| t.meta.max_seq).max().unwrap_or(0);
         let columns = rollup_partition(s, &version, raw)?;
-        let max_seq = version
-            .tables
-            .iter()
-            .filter(|t| t.meta.partition == partition)
-            .map(|t| t.meta.max_seq)
-            .max();
-        if let Some(t) = write_table(s, &columns, ROLLUP_LEVEL, partition, max_seq.unwrap_or(0))? {
+        if let Some(t) = write_table(s, &columns, ROLLUP_LEVEL, partition, max_seq)? {
             s.manifest.apply(vec![Edit::AddFile(t.meta)])?;
-            let mut v = s.version.write();
-            let mut tables = v.tables.clone();
-            tables.push(t);
-            *v = Arc::new(Version::new(tables, v.tombstones.clone()));
+            s.install(&[], Some(t));
             made += 1;
         }
     }
@@ -190,15 +182,8 @@ fn rollup_partition(
     version: &Version,
     mut raw: Vec<Arc<TableHandle>>,
 ) -> Result<PartitionColumns> {
-    raw.sort_by_key(|t| (std::cmp::Reverse(t.meta.level), t.meta.max_seq, t.meta.id));
-    let mut keys: BTreeSet<(Arc<str>, String)> = BTreeSet::new();
-    for t in &raw {
-        for col in t.reader.columns() {
-            if let Some(series) = t.reader.series().get(col.series as usize) {
-                keys.insert((Arc::from(series.as_str()), col.field.clone()));
-            }
-        }
-    }
+    oldest_first(&mut raw);
+    let keys = column_keys(&raw);
     let mut dec = BlockDecoder::default();
     let mut out: PartitionColumns = BTreeMap::new();
     for (series, field) in keys {

@@ -20,7 +20,7 @@ use crate::error::Result;
 use crate::memtable::MemTable;
 use crate::rollup::Rollup;
 use crate::sst::{BlockMeta, ColumnMeta};
-use crate::version::{TableHandle, Version};
+use crate::version::{TableHandle, Version, drop_deleted};
 
 /// A consistent read view.
 #[derive(Debug, Clone)]
@@ -131,9 +131,7 @@ impl Snapshot {
                             &mut dec,
                             Some((&self.cache, t.meta.id)),
                         )?;
-                        if !tombs.is_empty() {
-                            data.retain(live);
-                        }
+                        drop_deleted(&tombs, &mut data);
                         data
                     }
                 };

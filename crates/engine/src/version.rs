@@ -2,11 +2,12 @@
 //! an `Arc<Version>`, so a compaction that replaces files cannot delete one under a running
 //! query: an obsolete file is unlinked when the last version holding it is dropped.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use crate::column::ColumnData;
 use crate::manifest::{FileMeta, Tombstone};
 use crate::sst::SstReader;
 
@@ -97,7 +98,7 @@ impl Version {
             })
             .cloned()
             .collect();
-        v.sort_by_key(|t| (std::cmp::Reverse(t.meta.level), t.meta.max_seq, t.meta.id));
+        oldest_first(&mut v);
         v
     }
 
@@ -130,6 +131,32 @@ impl Version {
 
     pub fn total_bytes(&self) -> u64 {
         self.tables.iter().map(|t| t.meta.size).sum()
+    }
+}
+
+/// Orders tables oldest data first, the order merges apply them in: L1 (compacted, older than
+/// any L0 file of its partition) before L0, and L0 files by write sequence.
+pub fn oldest_first(tables: &mut [Arc<TableHandle>]) {
+    tables.sort_by_key(|t| (std::cmp::Reverse(t.meta.level), t.meta.max_seq, t.meta.id));
+}
+
+/// Every (canonical series key, field) column held by `tables`, sorted.
+pub fn column_keys(tables: &[Arc<TableHandle>]) -> BTreeSet<(Arc<str>, String)> {
+    let mut keys = BTreeSet::new();
+    for t in tables {
+        for col in t.reader.columns() {
+            if let Some(series) = t.reader.series().get(col.series as usize) {
+                keys.insert((Arc::from(series.as_str()), col.field.clone()));
+            }
+        }
+    }
+    keys
+}
+
+/// Drops the points of `data` that one of `tombs` hides.
+pub fn drop_deleted(tombs: &[&Tombstone], data: &mut ColumnData) {
+    if !tombs.is_empty() {
+        data.retain(|ts| !tombs.iter().any(|tb| tb.start <= ts && ts < tb.end));
     }
 }
 
