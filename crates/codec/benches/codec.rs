@@ -4,6 +4,8 @@
 //! common case), `counter` a steady integral counter, `gorilla` forces plain Gorilla on the
 //! regular data for comparison. Run: `cargo bench -p strata-codec --bench codec`.
 
+mod common;
+
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -14,31 +16,11 @@ use strata_codec::{
 const BLOCKS: usize = 64;
 
 fn regular() -> (Vec<i64>, Vec<f64>) {
-    let n = DEFAULT_BLOCK_POINTS * BLOCKS;
-    let ts = (0..n as i64)
-        .map(|i| 1_700_000_000_000_000_000 + i * 10_000_000_000)
-        .collect();
-    let mut x: u64 = 42;
-    let mut level = 5000i64;
-    let vals = (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            level += (x % 201) as i64 - 100;
-            level as f64 / 100.0
-        })
-        .collect();
-    (ts, vals)
+    common::data(DEFAULT_BLOCK_POINTS * BLOCKS, false)
 }
 
 fn counter() -> (Vec<i64>, Vec<f64>) {
-    let n = DEFAULT_BLOCK_POINTS * BLOCKS;
-    let ts = (0..n as i64)
-        .map(|i| 1_700_000_000_000_000_000 + i * 10_000_000_000)
-        .collect();
-    let vals = (0..n).map(|i| (1_000_000 + i * 1500) as f64).collect();
-    (ts, vals)
+    common::data(DEFAULT_BLOCK_POINTS * BLOCKS, true)
 }
 
 fn encode_all(enc: &mut BlockEncoder, ts: &[i64], vals: &[f64]) -> Vec<Vec<u8>> {

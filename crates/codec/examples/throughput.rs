@@ -4,6 +4,9 @@
 //! (`regular`) and a steady counter. Run: `cargo run --release -p strata-codec --example
 //! throughput` (prints the median of 5 rounds of each).
 
+#[path = "../benches/common/mod.rs"]
+mod common;
+
 use std::hint::black_box;
 
 use strata_codec::{BlockDecoder, BlockEncoder, Column, ColumnRef, DEFAULT_BLOCK_POINTS};
@@ -20,28 +23,6 @@ fn cpu_seconds() -> f64 {
     ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
 }
 
-fn data(counter: bool) -> (Vec<i64>, Vec<f64>) {
-    let n = DEFAULT_BLOCK_POINTS * BLOCKS;
-    let ts = (0..n as i64)
-        .map(|i| 1_700_000_000_000_000_000 + i * 10_000_000_000)
-        .collect();
-    let mut x: u64 = 42;
-    let mut level = 5000i64;
-    let vals = (0..n)
-        .map(|i| {
-            if counter {
-                return (1_000_000 + i * 1500) as f64;
-            }
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            level += (x % 201) as i64 - 100;
-            level as f64 / 100.0
-        })
-        .collect();
-    (ts, vals)
-}
-
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -49,7 +30,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn main() {
     for (name, counter) in [("regular", false), ("counter", true)] {
-        let (ts, vals) = data(counter);
+        let (ts, vals) = common::data(DEFAULT_BLOCK_POINTS * BLOCKS, counter);
         let mut enc = BlockEncoder::default();
         let mut dec = BlockDecoder::default();
         let (mut enc_rates, mut dec_rates) = (Vec::new(), Vec::new());

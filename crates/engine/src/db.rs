@@ -144,9 +144,13 @@ impl Engine {
                 })?;
                 max_seq = max_seq.max(seq);
                 replayed += points.len() as u64;
+                // Each distinct field once per record, not once per point.
+                let mut seen = std::collections::HashSet::new();
                 for p in &points {
                     for (name, value) in &p.fields {
-                        catalog.record_field(p.series.measurement(), name, value.value_type());
+                        if seen.insert((p.series.measurement(), name.as_str())) {
+                            catalog.record_field(p.series.measurement(), name, value.value_type());
+                        }
                     }
                 }
                 insert_points(
