@@ -40,16 +40,7 @@ pub(crate) fn aggregate_group(
         let mut acc: Windows = Vec::new();
         for &id in members {
             let raw = read_column(ctx.snapshot, id, &f.name, f.ty, ctx.start_ns, ctx.end_ns)?;
-            let rolled = rollup_windows(
-                ctx.snapshot,
-                id,
-                &f.name,
-                agg.function,
-                windowing,
-                ctx.start_ns,
-                ctx.end_ns,
-                &empty,
-            )?;
+            let rolled = rollup_windows(ctx, id, &f.name, agg.function, windowing, &empty)?;
             if raw.is_none() && rolled.is_empty() {
                 continue;
             }

@@ -10,11 +10,12 @@
 //! start, so within one rollup window of a `group_by` the series' tag order breaks ties.
 //! Integer sums come back through the rollup's float sum (exact up to 2^53).
 
-use strata_engine::{SeriesId, Snapshot};
+use strata_engine::SeriesId;
 
 use crate::aggregate::{State, Sum};
 use crate::columns::sub;
 use crate::error::QueryError;
+use crate::execute::Ctx;
 use crate::request::AggFunction;
 use crate::window::{Windowing, Windows};
 
@@ -42,17 +43,15 @@ fn answerable(function: AggFunction) -> bool {
 
 /// Per-window states of one series field built from rollups, for the parts of
 /// `[start_ns, end_ns)` whose raw data is gone; empty when rollups cannot answer.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn rollup_windows(
-    snapshot: &Snapshot,
+    ctx: &Ctx<'_>,
     id: SeriesId,
     field: &str,
     function: AggFunction,
     windowing: &Windowing,
-    start_ns: i64,
-    end_ns: i64,
     empty: &State,
 ) -> Result<Windows, QueryError> {
+    let (snapshot, start_ns, end_ns) = (ctx.snapshot, ctx.start_ns, ctx.end_ns);
     let ranges = snapshot.rollup_only_ranges();
     if ranges.is_empty() || !answerable(function) {
         return Ok(Vec::new());
