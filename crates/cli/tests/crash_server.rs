@@ -132,17 +132,9 @@ fn start(data: &Path, log: &Path, slow_ms: u64) -> Running {
     }
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into()
-}
-
 /// One writer: sends requests until `stop`, returns what happened to each.
 fn writer(addr: String, first: u64, seed: u64, stop: Arc<AtomicBool>) -> Vec<(u64, u64, Outcome)> {
-    let agent = agent();
+    let agent = common::agent();
     let url = format!("http://{addr}/write?precision=ms");
     let mut rng = Rng(seed | 1);
     let mut out = Vec::new();
@@ -182,7 +174,7 @@ fn writer(addr: String, first: u64, seed: u64, stop: Arc<AtomicBool>) -> Vec<(u6
 
 /// Queries every point and checks it against the model. Returns the points checked.
 fn verify(addr: &str, model: &mut Model, cycle: u64, log: &Path) -> usize {
-    let r = agent()
+    let r = common::agent()
         .post(format!("http://{addr}/query"))
         .header("Content-Type", "application/json")
         .send(

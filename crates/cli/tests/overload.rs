@@ -32,14 +32,6 @@ fn vm_rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into()
-}
-
 fn body(writer: u64, request: u64) -> String {
     (0..POINTS_PER_REQUEST)
         .map(|i| {
@@ -78,7 +70,7 @@ fn overload_is_refused_with_retry_after_and_memory_stays_bounded() {
         .map(|w| {
             let (stop, counts, url) = (stop.clone(), counts.clone(), url.clone());
             std::thread::spawn(move || {
-                let agent = agent();
+                let agent = common::agent();
                 let mut acked = Vec::new();
                 let mut request = 0;
                 while !stop.load(Ordering::SeqCst) {

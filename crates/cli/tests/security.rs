@@ -83,33 +83,12 @@ fn headers_for(path: &str) -> Vec<(&'static str, &'static str)> {
     h
 }
 
-/// A remote-write body (snappy-compressed protobuf) with `n` samples of `sec_rw`.
+/// A remote-write body (snappy-compressed protobuf) with `n` samples of `sec_rw`; the same
+/// sample n times compresses very well.
 fn remote_write_body(n: usize) -> Vec<u8> {
-    use strata_protocol::remote_write::{Label, Sample, TimeSeries, WriteRequest, encode};
-    let req = WriteRequest {
-        timeseries: vec![TimeSeries {
-            labels: vec![
-                Label {
-                    name: "__name__".into(),
-                    value: "sec_rw".into(),
-                },
-                Label {
-                    name: "job".into(),
-                    value: "x".repeat(64),
-                },
-            ],
-            // The same sample n times: compresses very well.
-            samples: vec![
-                Sample {
-                    value: 1.0,
-                    timestamp: 1_000,
-                };
-                n
-            ],
-        }],
-        ..Default::default()
-    };
-    encode(&req).unwrap()
+    let job = "x".repeat(64);
+    let labels = [("__name__", "sec_rw"), ("job", job.as_str())];
+    common::remote_write_body(&[(&labels, &vec![(1.0, 1_000); n])])
 }
 
 #[test]

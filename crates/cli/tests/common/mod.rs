@@ -332,3 +332,30 @@ pub fn wait_for<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Optio
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+/// Labels and (value, ms timestamp) samples of one remote-write series.
+pub type RwSeries<'a> = (&'a [(&'a str, &'a str)], &'a [(f64, i64)]);
+
+pub fn remote_write_body(series: &[RwSeries<'_>]) -> Vec<u8> {
+    use strata_protocol::remote_write::{Label, Sample, TimeSeries, WriteRequest, encode};
+    let req = WriteRequest {
+        timeseries: series
+            .iter()
+            .map(|(labels, samples)| TimeSeries {
+                labels: labels
+                    .iter()
+                    .map(|(n, v)| Label {
+                        name: n.to_string(),
+                        value: v.to_string(),
+                    })
+                    .collect(),
+                samples: samples
+                    .iter()
+                    .map(|&(value, timestamp)| Sample { value, timestamp })
+                    .collect(),
+            })
+            .collect(),
+        metadata: vec![],
+    };
+    encode(&req).unwrap()
+}
