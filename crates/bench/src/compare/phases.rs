@@ -180,6 +180,31 @@ pub(super) fn after_ingest(
     Ok(())
 }
 
+/// Creates `opts.workdir/subdir`, starts a server in it with `start`, and waits until
+/// `ready_path` answers, printing how long that took.
+fn launch(
+    rt: &Runtime,
+    opts: &CompareOptions,
+    name: &str,
+    subdir: &str,
+    ready_path: &str,
+    start: impl FnOnce(&Path) -> Result<ServerProcess>,
+) -> Result<ServerProcess> {
+    let dir = opts.workdir.join(subdir);
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| BenchError::io(format!("creating {}", dir.display()), e))?;
+    let mut server = start(&dir)?;
+    let ready = server.wait_ready(rt, ready_path, Duration::from_secs(60))?;
+    println!(
+        "{name} ready at {} in {:.1} s (pid {}, data {})",
+        server.base,
+        ready.as_secs_f64(),
+        server.pid(),
+        server.data_dir.display()
+    );
+    Ok(server)
+}
+
 pub(super) fn run_strata(
     rt: &Runtime,
     opts: &CompareOptions,
@@ -187,18 +212,9 @@ pub(super) fn run_strata(
     plans: &BTreeMap<QueryType, Vec<QuerySpec>>,
     run: &mut SystemRun,
 ) -> Result<()> {
-    let dir = opts.workdir.join("strata");
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| BenchError::io(format!("creating {}", dir.display()), e))?;
-    let mut server = servers::strata::start(&opts.strata_bin, &dir)?;
-    let ready = server.wait_ready(rt, "/ready", Duration::from_secs(60))?;
-    println!(
-        "Strata ready at {} in {:.1} s (pid {}, data {})",
-        server.base,
-        ready.as_secs_f64(),
-        server.pid(),
-        server.data_dir.display()
-    );
+    let mut server = launch(rt, opts, "Strata", "strata", "/ready", |dir| {
+        servers::strata::start(&opts.strata_bin, dir)
+    })?;
     ingest_into(rt, opts, &server, format!("{}/write", server.base), lp, run)?;
     let target = Target::Strata {
         base: server.base.clone(),
@@ -222,18 +238,9 @@ pub(super) fn run_influx(
     plans: &BTreeMap<QueryType, Vec<QuerySpec>>,
     run: &mut SystemRun,
 ) -> Result<()> {
-    let dir = opts.workdir.join("influxdb");
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| BenchError::io(format!("creating {}", dir.display()), e))?;
-    let mut server = servers::influx::start(&opts.influxd, &dir)?;
-    let ready = server.wait_ready(rt, "/ping", Duration::from_secs(60))?;
-    println!(
-        "InfluxDB ready at {} in {:.1} s (pid {}, data {})",
-        server.base,
-        ready.as_secs_f64(),
-        server.pid(),
-        server.data_dir.display()
-    );
+    let mut server = launch(rt, opts, "InfluxDB", "influxdb", "/ping", |dir| {
+        servers::influx::start(&opts.influxd, dir)
+    })?;
     let client = HttpClient::new(1, Duration::from_secs(30));
     let url = servers::influx::create_db_url(&server.base);
     rt.block_on(client.post(&url, "text/plain", None, bytes::Bytes::new()))?
@@ -260,19 +267,10 @@ pub(super) fn run_prometheus(
     plans: &BTreeMap<QueryType, Vec<QuerySpec>>,
     run: &mut SystemRun,
 ) -> Result<()> {
-    let dir = opts.workdir.join("prometheus");
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| BenchError::io(format!("creating {}", dir.display()), e))?;
     let window = servers::prometheus::ooo_window_ms(opts.workers, opts.batch, opts.data.scale);
-    let mut server = servers::prometheus::start(&opts.prometheus, &dir, window)?;
-    let ready = server.wait_ready(rt, "/-/ready", Duration::from_secs(60))?;
-    println!(
-        "Prometheus ready at {} in {:.1} s (pid {}, data {})",
-        server.base,
-        ready.as_secs_f64(),
-        server.pid(),
-        server.data_dir.display()
-    );
+    let mut server = launch(rt, opts, "Prometheus", "prometheus", "/-/ready", |dir| {
+        servers::prometheus::start(&opts.prometheus, dir, window)
+    })?;
     ingest_into(
         rt,
         opts,
