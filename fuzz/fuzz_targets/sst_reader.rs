@@ -16,10 +16,15 @@ fuzz_target!(|data: &[u8]| {
     }
     let Ok(reader) = SstReader::open(&path) else { return };
     let mut dec = BlockDecoder::default();
-    for col in reader.columns() {
-        let mut out = ColumnData::new(col.value_type);
-        for block in &col.blocks {
-            let _ = reader.read_block(block, &mut dec, &mut out);
+    for i in 0..reader.series_count() {
+        let Ok(key) = reader.series_key(i) else { return };
+        let _ = reader.find_series(key);
+        for col in reader.columns_at(i) {
+            let Ok(col) = col else { return };
+            let mut out = ColumnData::new(col.value_type);
+            for block in col.blocks.iter() {
+                let _ = reader.read_block(&block, &mut dec, &mut out);
+            }
         }
     }
 });

@@ -166,9 +166,10 @@ fn verify_table(path: &std::path::Path) -> Result<u64, strata_engine::Error> {
     let mut dec = BlockDecoder::default();
     let mut n = 0;
     for col in reader.columns() {
-        for block in &col.blocks {
+        let col = col?;
+        for block in col.blocks.iter() {
             let mut data = ColumnData::new(col.value_type);
-            reader.read_block(block, &mut dec, &mut data)?;
+            reader.read_block(&block, &mut dec, &mut data)?;
             n += 1;
         }
     }

@@ -63,7 +63,22 @@ pub enum ColumnRef<'a> {
     String(&'a [String]),
 }
 
-impl ColumnRef<'_> {
+impl<'a> ColumnRef<'a> {
+    /// The values in `range` (clamped to the column).
+    pub fn slice(&self, range: std::ops::Range<usize>) -> ColumnRef<'a> {
+        fn part<T>(v: &[T], r: std::ops::Range<usize>) -> &[T] {
+            let end = r.end.min(v.len());
+            &v[r.start.min(end)..end]
+        }
+        match *self {
+            ColumnRef::Float(v) => ColumnRef::Float(part(v, range)),
+            ColumnRef::Integer(v) => ColumnRef::Integer(part(v, range)),
+            ColumnRef::Unsigned(v) => ColumnRef::Unsigned(part(v, range)),
+            ColumnRef::Boolean(v) => ColumnRef::Boolean(part(v, range)),
+            ColumnRef::String(v) => ColumnRef::String(part(v, range)),
+        }
+    }
+
     pub fn len(&self) -> usize {
         match self {
             ColumnRef::Float(v) => v.len(),

@@ -9,7 +9,9 @@
 //! once, and to L1 once per compaction of its partition while that partition is still being
 //! written (about `flushes per partition / trigger` times, typically 1 to 3).
 //!
-//! The merge runs without holding any lock that writes or reads wait for; the new version is
+//! The merge walks the inputs' column indexes together in (series, field) order
+//! ([`ColumnWalk`]) and streams each merged column into the output file, so its memory is one
+//! column, whatever the partition holds. It runs without holding any lock that writes or reads wait for; the new version is
 //! installed at the end in one manifest edit (add output, remove inputs), and the inputs are
 //! unlinked when the last snapshot using them is dropped.
 
@@ -20,14 +22,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use strata_codec::BlockDecoder;
 
-use crate::column::ColumnData;
+use crate::column_walk::ColumnWalk;
 use crate::db::{Shared, test_pause};
 use crate::error::Result;
-use crate::flush::{PartitionColumns, write_table};
+use crate::flush::TableOutput;
 use crate::manifest::Edit;
 use crate::partition::partition_end;
 use crate::rollup::ROLLUP_LEVEL;
-use crate::version::{TableHandle, Version, column_keys, drop_deleted, oldest_first};
+use crate::version::{TableHandle, Version, oldest_first};
 
 /// Compacts every partition that needs it (`force`: every partition with more than one file).
 pub(crate) fn compact_all(s: &Shared, force: bool) -> Result<()> {
@@ -70,16 +72,16 @@ fn compact_partition(
     test_pause(s);
     // Oldest data first: L1, then L0 by write sequence.
     oldest_first(&mut inputs);
-    let keys = column_keys(&inputs);
     let mut dec = BlockDecoder::default();
-    let mut merged: PartitionColumns = BTreeMap::new();
     let max_seq = inputs.iter().map(|t| t.meta.max_seq).max().unwrap_or(0);
-    for (series, field) in keys {
-        if let Some(col) = merged_column(version, &inputs, &series, &field, &mut dec)? {
-            merged.insert((series, field), col);
+    let mut out = TableOutput::create(s, 1, partition)?;
+    for col in ColumnWalk::new(&inputs)? {
+        let col = col?;
+        if let Some(data) = col.merge(version, &mut dec)? {
+            out.add(col.series, col.field, &data)?;
         }
     }
-    let output = write_table(s, &merged, 1, partition, max_seq)?;
+    let output = out.finish(max_seq)?;
     let mut edits: Vec<Edit> = output.iter().map(|t| Edit::AddFile(t.meta)).collect();
     edits.extend(inputs.iter().map(|t| Edit::RemoveFile(t.meta.id)));
     s.manifest.apply(edits)?;
@@ -87,35 +89,6 @@ fn compact_partition(
     s.counters.compactions.fetch_add(1, Ordering::Relaxed);
     tracing::debug!(partition, inputs = inputs.len(), "compacted partition");
     Ok(())
-}
-
-/// One series column merged across `tables` (oldest data first), tombstones applied; `None`
-/// if no point remains.
-pub(crate) fn merged_column(
-    version: &Version,
-    tables: &[Arc<TableHandle>],
-    series: &str,
-    field: &str,
-    dec: &mut BlockDecoder,
-) -> Result<Option<ColumnData>> {
-    let mut acc: Option<ColumnData> = None;
-    for t in tables {
-        let Some(col) = t
-            .reader
-            .columns_of(series)
-            .iter()
-            .find(|c| c.field == field)
-        else {
-            continue;
-        };
-        let mut data = t.reader.read_column(col, i64::MIN, i64::MAX, dec, None)?;
-        drop_deleted(&version.tombstones_for(series, t.meta.max_seq), &mut data);
-        acc = Some(match acc {
-            None => data,
-            Some(old) => ColumnData::merge(&old, &data),
-        });
-    }
-    Ok(acc.filter(|c| !c.is_empty()))
 }
 
 /// Drops raw files (L0/L1) of every partition that ended before `now - retention`, and

@@ -97,7 +97,8 @@ impl Engine {
         let mut tables = Vec::with_capacity(state.files.len());
         for meta in state.files.values() {
             let reader = SstReader::open(&table_path(&sst_dir, meta.id))?;
-            for canonical in reader.series() {
+            for i in 0..reader.series_count() {
+                let canonical = reader.series_key(i)?;
                 let id = catalog.resolve_canonical(canonical).ok_or_else(|| {
                     Error::corrupt(
                         reader.path(),
@@ -106,18 +107,20 @@ impl Engine {
                     )
                 })?;
                 let key = catalog.key(id);
-                for col in reader.columns_of(canonical) {
+                for col in reader.columns_at(i) {
+                    let col = col?;
                     // A rollup's `min` column has the field's own type.
-                    let field = match crate::rollup::parse_column(&col.field) {
+                    let field = match crate::rollup::parse_column(col.field) {
                         Some((field, _, "min")) => field,
                         Some(_) => continue,
-                        None => col.field.as_str(),
+                        None => col.field,
                     };
                     if let Some(k) = &key {
                         catalog.record_field(k.measurement(), field, col.value_type);
                     }
                 }
             }
+            reader.release_index_pages();
             tables.push(Arc::new(TableHandle::new(*meta, reader)));
         }
         let version = Arc::new(Version::new(tables, state.tombstones.clone()));

@@ -3,83 +3,135 @@
 //! WAL segments deleted, so a crash at any point loses nothing acknowledged.
 
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+use crate::catalog::SeriesId;
 use crate::column::ColumnData;
 use crate::db::{Shared, test_pause};
 use crate::error::Result;
 use crate::manifest::{Edit, FileMeta};
+use crate::memtable::MemTable;
 use crate::partition::{partition_end, partition_of};
 use crate::sst::{SstReader, SstWriter};
 use crate::version::{TableHandle, table_path};
 
-/// Columns of one partition: canonical series key and field -> points.
-pub(crate) type PartitionColumns = BTreeMap<(Arc<str>, String), ColumnData>;
+/// A table being written: columns go in as they are produced, in (series, field) order, so
+/// a compaction or rollup holds one column at a time, never its whole output.
+pub(crate) struct TableOutput {
+    id: u64,
+    path: PathBuf,
+    writer: SstWriter,
+    level: u8,
+    partition: i64,
+}
 
-/// Splits sorted columns by time partition.
-fn by_partition(
-    s: &Shared,
-    columns: Vec<(u32, String, ColumnData)>,
-) -> BTreeMap<i64, PartitionColumns> {
-    let width = s.opts.partition_width;
-    let mut parts: BTreeMap<i64, PartitionColumns> = BTreeMap::new();
-    for (sid, field, col) in columns {
-        let Some(canonical) = s.catalog.canonical(sid) else {
-            continue;
+impl TableOutput {
+    pub fn create(s: &Shared, level: u8, partition: i64) -> Result<Self> {
+        let id = s.manifest.next_file_id();
+        let path = table_path(&s.sst_dir, id);
+        let writer = SstWriter::create(s.fs.clone(), &path, s.opts.block_points)?;
+        Ok(TableOutput {
+            id,
+            path,
+            writer,
+            level,
+            partition,
+        })
+    }
+
+    pub fn add(&mut self, series: &str, field: &str, col: &ColumnData) -> Result<()> {
+        self.writer.add_column(series, field, col)
+    }
+
+    /// [`TableOutput::add`] from borrowed parts of a column.
+    pub fn add_slices(
+        &mut self,
+        series: &str,
+        field: &str,
+        ts: &[i64],
+        values: strata_codec::ColumnRef<'_>,
+    ) -> Result<()> {
+        self.writer.add_slices(series, field, ts, values)
+    }
+
+    /// Abandons the table, removing its temporary file.
+    pub fn discard(self) -> Result<()> {
+        self.writer.discard()
+    }
+
+    /// Finishes and opens the table; `None` (and no file) if no column was added.
+    pub fn finish(self, max_seq: u64) -> Result<Option<Arc<TableHandle>>> {
+        if self.writer.is_empty() {
+            self.writer.discard()?;
+            return Ok(None);
+        }
+        let info = self.writer.finish()?;
+        let meta = FileMeta {
+            id: self.id,
+            level: self.level,
+            partition: self.partition,
+            min_ts: info.min_ts,
+            max_ts: info.max_ts,
+            max_seq,
+            size: info.size,
+            points: info.points,
         };
+        Ok(Some(Arc::new(TableHandle::new(
+            meta,
+            SstReader::open(&self.path)?,
+        ))))
+    }
+}
+
+/// Writes a frozen MemTable as one L0 table per time partition it touches. Its columns
+/// stream straight from the MemTable into the tables in (series key, field) order, each cut
+/// at partition boundaries, so a flush copies no points (only out-of-order columns are
+/// sorted into a copy). On failure every started file is removed.
+fn write_memtable(s: &Shared, table: &MemTable) -> Result<Vec<Arc<TableHandle>>> {
+    let mut keys: Vec<(Arc<str>, SeriesId)> = table
+        .series_ids()
+        .into_iter()
+        .filter_map(|sid| Some((s.catalog.canonical(sid)?, sid)))
+        .collect();
+    keys.sort_unstable();
+    let width = s.opts.partition_width;
+    let mut outputs: BTreeMap<i64, TableOutput> = BTreeMap::new();
+    let mut write = |key: &str, field: &str, col: &ColumnData| -> Result<()> {
         let mut start = 0;
         while start < col.len() {
             let p = partition_of(col.ts[start], width);
             let end = start + col.ts[start..].partition_point(|&t| t < partition_end(p, width));
-            let idx: Vec<usize> = (start..end).collect();
-            let part = if start == 0 && end == col.len() {
-                col.clone()
-            } else {
-                col.gather(&idx)
+            let out = match outputs.entry(p) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => e.insert(TableOutput::create(s, 0, p)?),
             };
-            parts
-                .entry(p)
-                .or_default()
-                .insert((canonical.clone(), field.clone()), part);
+            out.add_slices(
+                key,
+                field,
+                &col.ts[start..end],
+                col.values.as_ref().slice(start..end),
+            )?;
             start = end;
         }
-    }
-    parts
-}
-
-/// Writes one SSTable from sorted columns and opens it; `None` if there was nothing to write.
-pub(crate) fn write_table(
-    s: &Shared,
-    columns: &PartitionColumns,
-    level: u8,
-    partition: i64,
-    max_seq: u64,
-) -> Result<Option<Arc<TableHandle>>> {
-    let id = s.manifest.next_file_id();
-    let path = table_path(&s.sst_dir, id);
-    let mut w = SstWriter::create(s.fs.clone(), &path, s.opts.block_points)?;
-    for ((series, field), col) in columns {
-        w.add_column(series, field, col)?;
-    }
-    if w.is_empty() {
-        return Ok(None);
-    }
-    let info = w.finish()?;
-    let meta = FileMeta {
-        id,
-        level,
-        partition,
-        min_ts: info.min_ts,
-        max_ts: info.max_ts,
-        max_seq,
-        size: info.size,
-        points: info.points,
+        Ok(())
     };
-    Ok(Some(Arc::new(TableHandle::new(
-        meta,
-        SstReader::open(&path)?,
-    ))))
+    let written = keys
+        .iter()
+        .try_for_each(|(key, sid)| table.visit_series(*sid, |field, col| write(key, field, col)));
+    if let Err(e) = written {
+        for out in outputs.into_values() {
+            let _ = out.discard();
+        }
+        return Err(e);
+    }
+    let mut added = Vec::with_capacity(outputs.len());
+    for out in outputs.into_values() {
+        added.extend(out.finish(table.max_seq())?);
+    }
+    Ok(added)
 }
 
 /// Flushes the oldest frozen MemTable. Returns false if there was none.
@@ -95,13 +147,7 @@ pub(crate) fn flush_oldest(s: &Shared) -> Result<bool> {
         return Ok(false);
     };
     test_pause(s);
-    let parts = by_partition(s, table.snapshot_columns());
-    let mut added = Vec::new();
-    for (partition, columns) in &parts {
-        if let Some(t) = write_table(s, columns, 0, *partition, table.max_seq())? {
-            added.push(t);
-        }
-    }
+    let added = write_memtable(s, &table)?;
     let mut edits: Vec<Edit> = added.iter().map(|t| Edit::AddFile(t.meta)).collect();
     edits.push(Edit::Counters {
         next_file_id: 0,

@@ -27,6 +27,7 @@ pub mod wal;
 pub mod wal_record;
 
 mod background;
+mod column_walk;
 mod compaction;
 mod db;
 mod flush;

@@ -157,37 +157,37 @@ impl MemTable {
         }
     }
 
-    /// Every column, sorted and deduplicated, for a flush. The MemTable stays readable.
-    pub fn snapshot_columns(&self) -> Vec<(SeriesId, String, ColumnData)> {
-        let cols = self.columns.read();
-        let mut out = Vec::with_capacity(cols.by_series.len());
-        for (&sid, fields) in cols.by_series.iter() {
-            for (name, col) in fields.iter() {
-                let mut c = col.clone();
-                c.sort_dedup();
-                if !c.is_empty() {
-                    out.push((sid, name.to_string(), c));
-                }
-            }
-        }
-        out
+    /// The series with data in this MemTable, in no particular order.
+    pub fn series_ids(&self) -> Vec<SeriesId> {
+        self.columns.read().by_series.keys().copied().collect()
     }
 
-    /// The time range of the data held, if any.
-    pub fn time_range(&self) -> Option<(i64, i64)> {
+    /// Calls `f` with each column of `series` in field-name order, sorted and deduplicated
+    /// (borrowed as is when already in order, the common case; empty columns skipped). For a
+    /// flush, which streams a frozen MemTable into SSTables without copying it.
+    pub fn visit_series<E>(
+        &self,
+        series: SeriesId,
+        mut f: impl FnMut(&str, &ColumnData) -> Result<(), E>,
+    ) -> Result<(), E> {
         let cols = self.columns.read();
-        let mut range: Option<(i64, i64)> = None;
-        for fields in cols.by_series.values() {
-            for (_, col) in fields.iter() {
-                for &t in &col.ts {
-                    range = Some(match range {
-                        None => (t, t),
-                        Some((lo, hi)) => (lo.min(t), hi.max(t)),
-                    });
+        let Some(fields) = cols.get(series) else {
+            return Ok(());
+        };
+        let mut order: Vec<&(Arc<str>, ColumnData)> = fields.iter().collect();
+        order.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (name, col) in order {
+            if col.is_strictly_sorted() {
+                if !col.is_empty() {
+                    f(name, col)?;
                 }
+            } else {
+                let mut sorted = col.clone();
+                sorted.sort_dedup();
+                f(name, &sorted)?;
             }
         }
-        range
+        Ok(())
     }
 }
 

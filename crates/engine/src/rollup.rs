@@ -16,13 +16,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use strata_codec::{BlockDecoder, Column};
 
 use crate::column::ColumnData;
+use crate::column_walk::ColumnWalk;
 use crate::db::{Shared, test_pause};
 use crate::error::Result;
-use crate::flush::{PartitionColumns, write_table};
+use crate::flush::TableOutput;
 use crate::manifest::Edit;
 use crate::partition::partition_end;
 use crate::point::{FieldValue, ValueType};
-use crate::version::{TableHandle, Version, column_keys, oldest_first};
+use crate::version::{TableHandle, Version, oldest_first};
 
 /// The level of rollup tables.
 pub const ROLLUP_LEVEL: u8 = 2;
@@ -164,8 +165,7 @@ pub(crate) fn apply_rollups(s: &Shared) -> Result<usize> {
         }
         test_pause(s);
         let max_seq = raw.iter().map(|t| t.meta.max_seq).max().unwrap_or(0);
-        let columns = rollup_partition(s, &version, raw)?;
-        if let Some(t) = write_table(s, &columns, ROLLUP_LEVEL, partition, max_seq)? {
+        if let Some(t) = rollup_partition(s, &version, partition, raw, max_seq)? {
             s.manifest.apply(vec![Edit::AddFile(t.meta)])?;
             s.install(&[], Some(t));
             made += 1;
@@ -177,30 +177,40 @@ pub(crate) fn apply_rollups(s: &Shared) -> Result<usize> {
     Ok(made)
 }
 
+/// Writes the L2 table of one partition from its raw tables, a column at a time.
 fn rollup_partition(
     s: &Shared,
     version: &Version,
+    partition: i64,
     mut raw: Vec<Arc<TableHandle>>,
-) -> Result<PartitionColumns> {
+    max_seq: u64,
+) -> Result<Option<Arc<TableHandle>>> {
     oldest_first(&mut raw);
-    let keys = column_keys(&raw);
     let mut dec = BlockDecoder::default();
-    let mut out: PartitionColumns = BTreeMap::new();
-    for (series, field) in keys {
-        let merged = crate::compaction::merged_column(version, &raw, &series, &field, &mut dec)?;
-        let Some(data) = merged else { continue };
+    let mut out = TableOutput::create(s, ROLLUP_LEVEL, partition)?;
+    // One field's statistic columns, sorted by name before they go out (their names sort
+    // between the field's own name and the next field's).
+    let mut stats: BTreeMap<String, ColumnData> = BTreeMap::new();
+    for col in ColumnWalk::new(&raw)? {
+        let col = col?;
+        let Some(data) = col.merge(version, &mut dec)? else {
+            continue;
+        };
         for &w in &s.opts.rollup_windows {
-            let Some(stats) = summarise(&data, w) else {
+            let Some(summary) = summarise(&data, w) else {
                 break;
             };
-            for (stat, col) in STATS.iter().zip(stats) {
-                if !col.is_empty() {
-                    out.insert((series.clone(), column_name(&field, w, stat)), col);
+            for (stat, c) in STATS.iter().zip(summary) {
+                if !c.is_empty() {
+                    stats.insert(column_name(col.field, w, stat), c);
                 }
             }
         }
+        for (name, c) in std::mem::take(&mut stats) {
+            out.add(col.series, &name, &c)?;
+        }
     }
-    Ok(out)
+    out.finish(max_seq)
 }
 
 /// Reads the rollup of one series field at window `window` from the given L2 tables.
@@ -217,15 +227,10 @@ pub(crate) fn read(
     for t in tables {
         for (i, stat) in STATS.iter().enumerate() {
             let name = column_name(field, window, stat);
-            let Some(meta) = t
-                .reader
-                .columns_of(canonical)
-                .iter()
-                .find(|c| c.field == name)
-            else {
+            let Some(col) = t.reader.column(canonical, &name)? else {
                 continue;
             };
-            let data = t.reader.read_column(meta, start, end, &mut dec, None)?;
+            let data = t.reader.read_column(&col, start, end, &mut dec, None)?;
             let slot = &mut cols[i];
             *slot = Some(match slot.take() {
                 None => data,

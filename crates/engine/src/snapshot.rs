@@ -19,7 +19,7 @@ use crate::column::ColumnData;
 use crate::error::Result;
 use crate::memtable::MemTable;
 use crate::rollup::Rollup;
-use crate::sst::{BlockMeta, ColumnMeta};
+use crate::sst::{BlockMeta, ColumnEntry};
 use crate::version::{TableHandle, Version, drop_deleted};
 
 /// A consistent read view.
@@ -108,24 +108,23 @@ impl Snapshot {
             if t.meta.max_ts < start || t.meta.min_ts >= end {
                 continue;
             }
-            let columns = t.reader.columns_of(&canonical);
-            if columns.is_empty() {
+            let Some(i) = t.reader.find_series(&canonical)? else {
                 continue;
-            }
+            };
             let tombs = self.version.tombstones_for(&canonical, t.meta.max_seq);
             let live = |ts: i64| !tombs.iter().any(|tb| tb.start <= ts && ts < tb.end);
             let filter: Option<&dyn Fn(i64) -> bool> = (!tombs.is_empty()).then_some(&live);
             for (slot, field) in acc.iter_mut().zip(fields) {
-                let Some(col) = columns.iter().find(|c| c.field == *field) else {
+                let Some(col) = t.reader.column_at(i, field)? else {
                     continue;
                 };
                 let data = match take {
                     Take::Limit { n, from_end } => {
-                        self.read_limited(t, col, (start, end), (n, from_end), filter, &mut dec)?
+                        self.read_limited(t, &col, (start, end), (n, from_end), filter, &mut dec)?
                     }
                     Take::All => {
                         let mut data = t.reader.read_column(
-                            col,
+                            &col,
                             start,
                             end,
                             &mut dec,
@@ -162,7 +161,7 @@ impl Snapshot {
     fn read_limited(
         &self,
         t: &TableHandle,
-        col: &ColumnMeta,
+        col: &ColumnEntry<'_>,
         (start, end): (i64, i64),
         (n, from_end): (usize, bool),
         live: Option<&dyn Fn(i64) -> bool>,
@@ -201,20 +200,19 @@ impl Snapshot {
             parts.push(part);
             Ok(have >= n)
         };
-        let blocks = col
-            .blocks
-            .iter()
-            .filter(|b| b.max_ts >= start && b.min_ts < end);
+        let in_range = |b: &BlockMeta| b.max_ts >= start && b.min_ts < end;
         if from_end {
-            for b in blocks.rev() {
+            // Block entries decode front to back: collect the few in range, walk them back.
+            let blocks: Vec<BlockMeta> = col.blocks.iter().filter(in_range).collect();
+            for b in blocks.iter().rev() {
                 if visit(b)? {
                     break;
                 }
             }
             parts.reverse();
         } else {
-            for b in blocks {
-                if visit(b)? {
+            for b in col.blocks.iter().filter(in_range) {
+                if visit(&b)? {
                     break;
                 }
             }

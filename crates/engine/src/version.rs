@@ -2,7 +2,7 @@
 //! an `Arc<Version>`, so a compaction that replaces files cannot delete one under a running
 //! query: an obsolete file is unlinked when the last version holding it is dropped.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -138,19 +138,6 @@ impl Version {
 /// any L0 file of its partition) before L0, and L0 files by write sequence.
 pub fn oldest_first(tables: &mut [Arc<TableHandle>]) {
     tables.sort_by_key(|t| (std::cmp::Reverse(t.meta.level), t.meta.max_seq, t.meta.id));
-}
-
-/// Every (canonical series key, field) column held by `tables`, sorted.
-pub fn column_keys(tables: &[Arc<TableHandle>]) -> BTreeSet<(Arc<str>, String)> {
-    let mut keys = BTreeSet::new();
-    for t in tables {
-        for col in t.reader.columns() {
-            if let Some(series) = t.reader.series().get(col.series as usize) {
-                keys.insert((Arc::from(series.as_str()), col.field.clone()));
-            }
-        }
-    }
-    keys
 }
 
 /// Drops the points of `data` that one of `tombs` hides.

@@ -29,17 +29,36 @@ impl Bloom {
         }
     }
 
-    fn positions(&self, key: &[u8]) -> impl Iterator<Item = usize> + '_ {
-        let h = xxh3_64(key);
+    /// The hash a key is filed under (what [`Bloom::insert_hash`] takes).
+    pub fn hash(key: &[u8]) -> u64 {
+        xxh3_64(key)
+    }
+
+    /// Bytes of the bit array.
+    pub fn len(&self) -> usize {
+        self.bits.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bits.is_empty()
+    }
+
+    fn positions(&self, h: u64) -> impl Iterator<Item = usize> + use<> {
         let (h1, h2) = (h as u32 as u64, (h >> 32) | 1);
-        let m = (self.bits.len() * 8) as u64;
+        let m = (self.bits.len() * 8).max(1) as u64;
         (0..u64::from(self.probes)).map(move |i| (h1.wrapping_add(i.wrapping_mul(h2)) % m) as usize)
     }
 
     pub fn insert(&mut self, key: &[u8]) {
-        let pos: Vec<usize> = self.positions(key).collect();
-        for p in pos {
-            self.bits[p / 8] |= 1 << (p % 8);
+        self.insert_hash(Bloom::hash(key));
+    }
+
+    /// Inserts a key by its [`Bloom::hash`].
+    pub fn insert_hash(&mut self, hash: u64) {
+        for p in self.positions(hash) {
+            if let Some(byte) = self.bits.get_mut(p / 8) {
+                *byte |= 1 << (p % 8);
+            }
         }
     }
 
@@ -48,8 +67,11 @@ impl Bloom {
         if self.bits.is_empty() {
             return true;
         }
-        self.positions(key)
-            .all(|p| self.bits[p / 8] & (1 << (p % 8)) != 0)
+        self.positions(Bloom::hash(key)).all(|p| {
+            self.bits
+                .get(p / 8)
+                .is_some_and(|b| b & (1 << (p % 8)) != 0)
+        })
     }
 
     pub fn encode(&self, out: &mut Vec<u8>) {

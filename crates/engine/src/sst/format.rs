@@ -10,6 +10,11 @@
 //! All integers little-endian. The series table lists the canonical series keys of the file in
 //! sorted order; the column index lists, per (series, field) in that order, the field name,
 //! value type and each block's offset, length, point count and min/max timestamp.
+//!
+//! This module owns the entry codecs: [`put_series_entry`] / [`put_column_entry`] for the
+//! writer, and [`MetaLayout::parse`] (validates the whole meta section once, on open, and
+//! records where each entry starts) and [`ColumnEntry::parse`] (one column entry, borrowed
+//! from the mapped bytes) for the reader. Nothing of the index is copied into owned memory.
 
 use strata_codec::ValueType;
 use strata_codec::varint::{Cursor, put_ivarint, put_uvarint};
@@ -22,6 +27,8 @@ pub const HEADER_LEN: usize = 10;
 pub const FOOTER_LEN: usize = 58;
 /// Bytes of checksum after each block.
 pub const BLOCK_TRAILER: usize = 4;
+/// Largest meta section: entry positions are kept as `u32` offsets into it.
+pub const MAX_META_LEN: u64 = u32::MAX as u64;
 
 /// Where one block sits and what it covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,23 +38,6 @@ pub struct BlockMeta {
     pub points: u32,
     pub min_ts: i64,
     pub max_ts: i64,
-}
-
-/// One series column of the file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ColumnMeta {
-    pub series: u32,
-    pub field: String,
-    pub value_type: ValueType,
-    pub blocks: Vec<BlockMeta>,
-}
-
-/// The decoded meta section.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Meta {
-    pub series: Vec<String>,
-    pub columns: Vec<ColumnMeta>,
-    pub bloom: Bloom,
 }
 
 /// The fixed-size footer.
@@ -61,95 +51,243 @@ pub struct Footer {
     pub points: u64,
 }
 
-impl Meta {
-    pub fn encode(&self, out: &mut Vec<u8>) {
-        put_uvarint(out, self.series.len() as u64);
-        for s in &self.series {
-            put_uvarint(out, s.len() as u64);
-            out.extend_from_slice(s.as_bytes());
-        }
-        put_uvarint(out, self.columns.len() as u64);
-        for c in &self.columns {
-            put_uvarint(out, u64::from(c.series));
-            put_uvarint(out, c.field.len() as u64);
-            out.extend_from_slice(c.field.as_bytes());
-            out.push(c.value_type as u8);
-            put_uvarint(out, c.blocks.len() as u64);
-            for b in &c.blocks {
-                put_uvarint(out, b.offset);
-                put_uvarint(out, u64::from(b.len));
-                put_uvarint(out, u64::from(b.points));
-                put_ivarint(out, b.min_ts);
-                put_ivarint(out, b.max_ts);
+/// Appends one series-table entry.
+pub fn put_series_entry(out: &mut Vec<u8>, canonical: &str) {
+    put_uvarint(out, canonical.len() as u64);
+    out.extend_from_slice(canonical.as_bytes());
+}
+
+/// Appends one column-index entry.
+pub fn put_column_entry(
+    out: &mut Vec<u8>,
+    series: u32,
+    field: &str,
+    value_type: ValueType,
+    blocks: &[BlockMeta],
+) {
+    put_uvarint(out, u64::from(series));
+    put_uvarint(out, field.len() as u64);
+    out.extend_from_slice(field.as_bytes());
+    out.push(value_type as u8);
+    put_uvarint(out, blocks.len() as u64);
+    for b in blocks {
+        put_uvarint(out, b.offset);
+        put_uvarint(out, u64::from(b.len));
+        put_uvarint(out, u64::from(b.points));
+        put_ivarint(out, b.min_ts);
+        put_ivarint(out, b.max_ts);
+    }
+}
+
+/// Assembles a meta section from the entries the writer accumulated.
+pub fn put_meta(out: &mut Vec<u8>, series: (u64, &[u8]), columns: (u64, &[u8]), bloom: &Bloom) {
+    put_uvarint(out, series.0);
+    out.extend_from_slice(series.1);
+    put_uvarint(out, columns.0);
+    out.extend_from_slice(columns.1);
+    bloom.encode(out);
+}
+
+fn err(e: strata_codec::CodecError) -> String {
+    e.to_string()
+}
+
+/// Reads one series-table entry: the key's bytes (UTF-8 checked by [`MetaLayout::parse`]).
+pub fn series_entry<'a>(cur: &mut Cursor<'a>) -> Result<&'a [u8], String> {
+    let len = cur.count("series key length", usize::MAX).map_err(err)?;
+    cur.bytes(len, "series key").map_err(err)
+}
+
+/// One column-index entry, borrowed from the meta bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnEntry<'a> {
+    /// Index of the column's series in the series table.
+    pub series: u32,
+    pub field: &'a str,
+    pub value_type: ValueType,
+    pub blocks: BlockList<'a>,
+}
+
+impl<'a> ColumnEntry<'a> {
+    /// Reads and validates one column entry: its series index is below `series_count` and
+    /// every block lies inside the data section, which ends at `data_end`.
+    pub fn parse(
+        cur: &mut Cursor<'a>,
+        series_count: usize,
+        data_end: u64,
+    ) -> Result<ColumnEntry<'a>, String> {
+        let series = cur
+            .count("column series", series_count.saturating_sub(1))
+            .map_err(err)? as u32;
+        let len = cur.count("field name length", usize::MAX).map_err(err)?;
+        let raw = cur.bytes(len, "field name").map_err(err)?;
+        let field =
+            std::str::from_utf8(raw).map_err(|e| format!("field name is not UTF-8: {e}"))?;
+        let value_type = ValueType::from_tag(cur.u8("value type").map_err(err)?).map_err(err)?;
+        let count = cur.count("block count", usize::MAX).map_err(err)?;
+        let before = cur.remaining();
+        let mut last_max = None;
+        for _ in 0..count {
+            let b = parse_block(cur, data_end)?;
+            if b.min_ts > b.max_ts || last_max.is_some_and(|m| b.min_ts <= m) {
+                return Err(format!(
+                    "block at {} of field {field:?} is out of time order",
+                    b.offset
+                ));
             }
+            last_max = Some(b.max_ts);
         }
-        self.bloom.encode(out);
+        let used = before.len() - cur.remaining().len();
+        Ok(ColumnEntry {
+            series,
+            field,
+            value_type,
+            blocks: BlockList {
+                bytes: &before[..used],
+                count,
+            },
+        })
+    }
+}
+
+fn parse_block(cur: &mut Cursor<'_>, data_end: u64) -> Result<BlockMeta, String> {
+    let offset = cur.uvarint("block offset").map_err(err)?;
+    let len = cur.count("block length", u32::MAX as usize).map_err(err)? as u32;
+    let points = cur
+        .count("block points", strata_codec::MAX_BLOCK_POINTS)
+        .map_err(err)? as u32;
+    let min_ts = cur.ivarint("block min time").map_err(err)?;
+    let max_ts = cur.ivarint("block max time").map_err(err)?;
+    let end = offset
+        .checked_add(u64::from(len) + BLOCK_TRAILER as u64)
+        .filter(|&end| offset >= HEADER_LEN as u64 && end <= data_end);
+    if end.is_none() {
+        return Err(format!(
+            "block at {offset} (+{len}) lies outside the data section"
+        ));
+    }
+    Ok(BlockMeta {
+        offset,
+        len,
+        points,
+        min_ts,
+        max_ts,
+    })
+}
+
+/// The block entries of one column, still encoded; validated by [`ColumnEntry::parse`].
+#[derive(Debug, Clone, Copy)]
+pub struct BlockList<'a> {
+    bytes: &'a [u8],
+    count: usize,
+}
+
+impl<'a> BlockList<'a> {
+    pub fn len(&self) -> usize {
+        self.count
     }
 
-    /// Decodes and validates the meta section (`file_len` bounds block offsets).
-    pub fn decode(bytes: &[u8], data_end: u64) -> Result<Meta, String> {
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The blocks in time order, decoded as the iteration goes. The bytes were validated by
+    /// the [`ColumnEntry::parse`] that produced this list and are immutable, so decoding them
+    /// again cannot fail; should it anyway, the iteration ends there.
+    pub fn iter(&self) -> Blocks<'a> {
+        Blocks {
+            cur: Cursor::new(self.bytes),
+            left: self.count,
+        }
+    }
+}
+
+/// Iterator over a [`BlockList`].
+#[derive(Debug, Clone)]
+pub struct Blocks<'a> {
+    cur: Cursor<'a>,
+    left: usize,
+}
+
+impl Iterator for Blocks<'_> {
+    type Item = BlockMeta;
+
+    fn next(&mut self) -> Option<BlockMeta> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let b = parse_block(&mut self.cur, u64::MAX).ok();
+        if b.is_none() {
+            self.left = 0;
+        }
+        b
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.left))
+    }
+}
+
+/// Where each entry of a validated meta section starts, as offsets into it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetaLayout {
+    /// Offset of each series-table entry, in key order.
+    pub series_at: Vec<u32>,
+    /// Offset of the first column entry of each series, plus one final offset where the
+    /// column index ends: series `i`'s columns lie in `columns_at[i]..columns_at[i + 1]`.
+    pub columns_at: Vec<u32>,
+    pub bloom: Bloom,
+}
+
+impl MetaLayout {
+    /// Validates the whole meta section (`data_end` bounds block offsets): keys are UTF-8,
+    /// sorted and unique, columns are in strictly ascending (series, field) order, blocks lie
+    /// in the data section in time order.
+    pub fn parse(bytes: &[u8], data_end: u64) -> Result<MetaLayout, String> {
+        if bytes.len() as u64 > MAX_META_LEN {
+            return Err(format!(
+                "meta section of {} bytes exceeds the {MAX_META_LEN}-byte limit",
+                bytes.len()
+            ));
+        }
+        let at = |cur: &Cursor<'_>| cur.position() as u32;
         let mut cur = Cursor::new(bytes);
-        let e = |err: strata_codec::CodecError| err.to_string();
-        let limit = bytes.len();
-        let n = cur.count("series count", limit).map_err(e)?;
-        let mut series = Vec::with_capacity(n.min(crate::PREALLOC_LIMIT));
+        let n = cur.count("series count", bytes.len()).map_err(err)?;
+        let mut series_at = Vec::with_capacity(n);
+        let mut last: Option<&[u8]> = None;
         for _ in 0..n {
-            let len = cur.count("series key length", limit).map_err(e)?;
-            let raw = cur.bytes(len, "series key").map_err(e)?;
-            let s = std::str::from_utf8(raw)
-                .map_err(|err| format!("series key is not UTF-8: {err}"))?;
-            series.push(s.to_string());
-        }
-        let n = cur.count("column count", limit).map_err(e)?;
-        let mut columns = Vec::with_capacity(n.min(crate::PREALLOC_LIMIT));
-        for _ in 0..n {
-            let s = cur
-                .count("column series", series.len().saturating_sub(1))
-                .map_err(e)? as u32;
-            let len = cur.count("field name length", limit).map_err(e)?;
-            let raw = cur.bytes(len, "field name").map_err(e)?;
-            let field = std::str::from_utf8(raw)
-                .map_err(|err| format!("field name is not UTF-8: {err}"))?
-                .to_string();
-            let value_type = ValueType::from_tag(cur.u8("value type").map_err(e)?).map_err(e)?;
-            let nb = cur.count("block count", limit).map_err(e)?;
-            let mut blocks = Vec::with_capacity(nb.min(crate::PREALLOC_LIMIT));
-            for _ in 0..nb {
-                let offset = cur.uvarint("block offset").map_err(e)?;
-                let len = cur.count("block length", u32::MAX as usize).map_err(e)? as u32;
-                let points = cur
-                    .count("block points", strata_codec::MAX_BLOCK_POINTS)
-                    .map_err(e)? as u32;
-                let min_ts = cur.ivarint("block min time").map_err(e)?;
-                let max_ts = cur.ivarint("block max time").map_err(e)?;
-                let end = offset
-                    .checked_add(u64::from(len) + BLOCK_TRAILER as u64)
-                    .filter(|&end| offset >= HEADER_LEN as u64 && end <= data_end);
-                if end.is_none() {
-                    return Err(format!(
-                        "block at {offset} (+{len}) lies outside the data section"
-                    ));
-                }
-                blocks.push(BlockMeta {
-                    offset,
-                    len,
-                    points,
-                    min_ts,
-                    max_ts,
-                });
+            series_at.push(at(&cur));
+            let key = series_entry(&mut cur)?;
+            std::str::from_utf8(key).map_err(|e| format!("series key is not UTF-8: {e}"))?;
+            if last.is_some_and(|l| l >= key) {
+                return Err("series keys are not sorted and unique".into());
             }
-            columns.push(ColumnMeta {
-                series: s,
-                field,
-                value_type,
-                blocks,
-            });
+            last = Some(key);
         }
-        let bloom = Bloom::decode(&mut cur).map_err(e)?;
-        cur.finish("sstable meta").map_err(e)?;
-        Ok(Meta {
-            series,
-            columns,
+        let columns = cur.count("column count", bytes.len()).map_err(err)?;
+        let mut columns_at = Vec::with_capacity(n + 1);
+        let mut last: Option<(u32, &str)> = None;
+        for _ in 0..columns {
+            let start = at(&cur);
+            let col = ColumnEntry::parse(&mut cur, n, data_end)?;
+            if last.is_some_and(|l| l >= (col.series, col.field)) {
+                return Err(format!(
+                    "column {:?} of series {} is out of (series, field) order",
+                    col.field, col.series
+                ));
+            }
+            last = Some((col.series, col.field));
+            let s = col.series as usize;
+            // Series up to this one without columns of their own start (and end) here.
+            columns_at.resize(s + 1, start);
+        }
+        columns_at.resize(n + 1, at(&cur));
+        let bloom = Bloom::decode(&mut cur).map_err(err)?;
+        cur.finish("sstable meta").map_err(err)?;
+        Ok(MetaLayout {
+            series_at,
+            columns_at,
             bloom,
         })
     }
@@ -205,5 +343,81 @@ impl Footer {
             max_ts: i64::from_le_bytes(arr(28..36)),
             points: u64::from_le_bytes(arr(36..44)),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(offset: u64, min_ts: i64, max_ts: i64) -> BlockMeta {
+        BlockMeta {
+            offset,
+            len: 4,
+            points: 2,
+            min_ts,
+            max_ts,
+        }
+    }
+
+    /// A meta section of `keys` and `(series, field, blocks)` columns, as given.
+    fn meta(keys: &[&str], columns: &[(u32, &str, Vec<BlockMeta>)]) -> Vec<u8> {
+        let mut series = Vec::new();
+        for k in keys {
+            put_series_entry(&mut series, k);
+        }
+        let mut cols = Vec::new();
+        for (s, f, b) in columns {
+            put_column_entry(&mut cols, *s, f, ValueType::Float, b);
+        }
+        let mut out = Vec::new();
+        put_meta(
+            &mut out,
+            (keys.len() as u64, &series),
+            (columns.len() as u64, &cols),
+            &Bloom::with_capacity(keys.len()),
+        );
+        out
+    }
+
+    #[test]
+    fn layout_records_where_each_series_starts() {
+        let bytes = meta(
+            &["a", "b", "c"],
+            &[
+                (0, "x", vec![block(10, 0, 5), block(18, 6, 9)]),
+                (0, "y", vec![]),
+                (2, "x", vec![block(26, 0, 0)]),
+            ],
+        );
+        let l = MetaLayout::parse(&bytes, 100).unwrap();
+        assert_eq!(l.series_at.len(), 3);
+        assert_eq!(l.columns_at.len(), 4);
+        // Series "b" has no columns: an empty range between "a"'s and "c"'s.
+        assert_eq!(l.columns_at[1], l.columns_at[2]);
+        let mut cur = Cursor::new(&bytes[l.columns_at[0] as usize..]);
+        let first = ColumnEntry::parse(&mut cur, 3, 100).unwrap();
+        assert_eq!(first.field, "x");
+        let blocks: Vec<BlockMeta> = first.blocks.iter().collect();
+        assert_eq!(blocks, vec![block(10, 0, 5), block(18, 6, 9)]);
+    }
+
+    #[test]
+    fn disorder_and_stray_blocks_are_refused() {
+        let refused = |keys: &[&str], cols: &[(u32, &str, Vec<BlockMeta>)]| {
+            MetaLayout::parse(&meta(keys, cols), 100).unwrap_err()
+        };
+        assert!(refused(&["b", "a"], &[]).contains("sorted"));
+        assert!(refused(&["a", "a"], &[]).contains("sorted"));
+        let e = refused(&["a", "b"], &[(1, "x", vec![]), (0, "x", vec![])]);
+        assert!(e.contains("order"), "{e}");
+        let e = refused(&["a"], &[(0, "y", vec![]), (0, "x", vec![])]);
+        assert!(e.contains("order"), "{e}");
+        let e = refused(&["a"], &[(0, "x", vec![block(10, 5, 9), block(18, 9, 12)])]);
+        assert!(e.contains("time order"), "{e}");
+        let e = refused(&["a"], &[(0, "x", vec![block(98, 0, 1)])]);
+        assert!(e.contains("outside the data section"), "{e}");
+        let e = refused(&["a"], &[(1, "x", vec![])]);
+        assert!(e.contains("column series"), "{e}");
     }
 }

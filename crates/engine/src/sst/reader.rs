@@ -1,16 +1,21 @@
-//! Reads an SSTable through a memory map: validates header, footer and meta checksum on open,
-//! keeps the series table, column index and bloom filter in memory, and decodes blocks on
-//! demand after checking each block's CRC32C. Corruption is an error naming file and offset.
+//! Reads an SSTable through a memory map: validates header, footer, meta checksum and the
+//! whole meta section on open, then keeps only where each series-table and column-index entry
+//! starts (two `u32` per series) and the bloom filter. Keys, field names and block lists are
+//! read from the mapped bytes when asked for, so an open table costs about 9 bytes of memory
+//! per series whatever its keys' length. Blocks are decoded on demand after checking each
+//! block's CRC32C. Corruption is an error naming file and offset.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use memmap2::Mmap;
 use strata_codec::BlockDecoder;
+use strata_codec::varint::Cursor;
 
 use super::bloom::Bloom;
 use super::format::{
-    BLOCK_TRAILER, BlockMeta, ColumnMeta, FOOTER_LEN, Footer, HEADER_LEN, MAGIC, Meta, VERSION,
+    BLOCK_TRAILER, BlockMeta, ColumnEntry, FOOTER_LEN, Footer, HEADER_LEN, MAGIC, MetaLayout,
+    VERSION, series_entry,
 };
 use crate::cache::BlockCache;
 use crate::column::ColumnData;
@@ -21,12 +26,12 @@ use crate::error::{Error, Result};
 pub struct SstReader {
     path: PathBuf,
     map: Mmap,
-    /// Canonical series keys, sorted (the writer refuses any other order): looked up by
-    /// binary search, so each key is held once.
-    series: Vec<String>,
-    columns: Vec<ColumnMeta>,
-    /// For each series index, the range of its columns in `columns`.
-    series_columns: Vec<std::ops::Range<usize>>,
+    /// File offset of the meta section; `series_at` and `columns_at` are relative to it.
+    meta_offset: usize,
+    /// Offset of each series key's entry, in key order.
+    series_at: Vec<u32>,
+    /// Offset of each series' first column entry, plus the end of the column index.
+    columns_at: Vec<u32>,
     bloom: Bloom,
     footer: Footer,
 }
@@ -36,6 +41,32 @@ fn corrupt(path: &Path, offset: u64, reason: impl Into<String>) -> Error {
         path: path.to_path_buf(),
         offset,
         reason: reason.into(),
+    }
+}
+
+/// The columns of one series, or of the whole file, read from the meta section as the
+/// iteration goes.
+#[derive(Debug, Clone)]
+pub struct Columns<'a> {
+    reader: &'a SstReader,
+    cur: Cursor<'a>,
+}
+
+impl<'a> Iterator for Columns<'a> {
+    type Item = Result<ColumnEntry<'a>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.cur.is_empty() {
+            return None;
+        }
+        let r = self.reader;
+        let at = r.meta_offset + self.cur.position();
+        let col = ColumnEntry::parse(&mut self.cur, r.series_at.len(), r.footer.meta_offset);
+        Some(col.map_err(|reason| {
+            // Validated on open: this only happens if the file changed underneath.
+            self.cur = Cursor::new(&[]);
+            corrupt(&r.path, at as u64, reason)
+        }))
     }
 }
 
@@ -83,7 +114,8 @@ impl SstReader {
                 "footer points outside the file",
             ));
         }
-        let meta_bytes = &map[footer.meta_offset as usize..footer_at];
+        let meta_offset = footer.meta_offset as usize;
+        let meta_bytes = &map[meta_offset..footer_at];
         if crc32c::crc32c(meta_bytes) != footer.meta_crc {
             return Err(corrupt(
                 path,
@@ -91,29 +123,36 @@ impl SstReader {
                 "meta section checksum mismatch",
             ));
         }
-        let meta = Meta::decode(meta_bytes, footer.meta_offset)
+        let layout = MetaLayout::parse(meta_bytes, footer.meta_offset)
             .map_err(|r| corrupt(path, footer.meta_offset, r))?;
-        let mut series_columns = vec![0..0; meta.series.len()];
-        let mut i = 0;
-        while i < meta.columns.len() {
-            let s = meta.columns[i].series;
-            let start = i;
-            while i < meta.columns.len() && meta.columns[i].series == s {
-                i += 1;
-            }
-            if let Some(r) = series_columns.get_mut(s as usize) {
-                *r = start..i;
-            }
-        }
-        Ok(SstReader {
+        let reader = SstReader {
             path: path.to_path_buf(),
-            map,
-            series: meta.series,
-            columns: meta.columns,
-            series_columns,
-            bloom: meta.bloom,
+            meta_offset,
+            series_at: layout.series_at,
+            columns_at: layout.columns_at,
+            bloom: layout.bloom,
             footer,
-        })
+            map,
+        };
+        reader.release_index_pages();
+        Ok(reader)
+    }
+
+    /// Releases the index's pages from this process's resident set after a full pass over
+    /// it (validation on open, the catalog rebuild): they stay in the page cache and fault
+    /// back in on lookup, so an open table costs its offsets, not its index bytes. Advisory:
+    /// if the kernel refuses, nothing changes.
+    pub fn release_index_pages(&self) {
+        #[cfg(unix)]
+        // SAFETY: the mapping is read-only and shared: dropped pages are read back from the
+        // unchanged file on the next access, so nothing seen through `map` changes.
+        let _ = unsafe {
+            self.map.unchecked_advise_range(
+                memmap2::UncheckedAdvice::DontNeed,
+                self.meta_offset,
+                self.meta().len(),
+            )
+        };
     }
 
     pub fn path(&self) -> &Path {
@@ -136,29 +175,105 @@ impl SstReader {
         self.map.len() as u64
     }
 
-    /// Canonical series keys in the file, sorted.
-    pub fn series(&self) -> &[String] {
-        &self.series
+    /// Heap bytes this reader holds (the mapped file not included).
+    pub fn memory_bytes(&self) -> usize {
+        (self.series_at.capacity() + self.columns_at.capacity()) * 4 + self.bloom.len()
+    }
+
+    fn meta(&self) -> &[u8] {
+        &self.map[self.meta_offset..self.map.len() - FOOTER_LEN]
+    }
+
+    /// Number of series in the file.
+    pub fn series_count(&self) -> usize {
+        self.series_at.len()
+    }
+
+    fn key_bytes(&self, i: usize) -> Result<&[u8]> {
+        let at = *self.series_at.get(i).ok_or_else(|| {
+            Error::InvalidArgument(format!("series index {i} beyond {}", self.series_count()))
+        })? as usize;
+        let meta = self.meta();
+        series_entry(&mut Cursor::new(&meta[at.min(meta.len())..]))
+            .map_err(|r| corrupt(&self.path, (self.meta_offset + at) as u64, r))
+    }
+
+    /// The canonical key of series `i` (keys are sorted).
+    pub fn series_key(&self, i: usize) -> Result<&str> {
+        let bytes = self.key_bytes(i)?;
+        std::str::from_utf8(bytes).map_err(|e| {
+            corrupt(
+                &self.path,
+                self.meta_offset as u64,
+                format!("series key is not UTF-8: {e}"),
+            )
+        })
+    }
+
+    /// Index of a series in the file, if it holds it (bloom filter, then binary search).
+    pub fn find_series(&self, canonical: &str) -> Result<Option<usize>> {
+        if !self.bloom.may_contain(canonical.as_bytes()) {
+            return Ok(None);
+        }
+        let want = canonical.as_bytes();
+        let (mut lo, mut hi) = (0, self.series_count());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self.key_bytes(mid)?.cmp(want) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Ok(Some(mid)),
+            }
+        }
+        Ok(None)
+    }
+
+    fn columns_in(&self, from: usize, to: usize) -> Columns<'_> {
+        let at = |i: usize| self.columns_at.get(i).map_or(0, |&o| o as usize);
+        let (from, to) = (at(from), at(to));
+        let meta = self.meta();
+        Columns {
+            reader: self,
+            cur: Cursor::new(meta.get(from..to).unwrap_or(&[])),
+        }
+    }
+
+    /// The columns of series `i` (empty past the last series).
+    pub fn columns_at(&self, i: usize) -> Columns<'_> {
+        let i = i.min(self.series_count());
+        self.columns_in(i, (i + 1).min(self.series_count()))
     }
 
     /// The columns of one series (by canonical key), empty if the file lacks it.
-    pub fn columns_of(&self, canonical: &str) -> &[ColumnMeta] {
-        if !self.bloom.may_contain(canonical.as_bytes()) {
-            return &[];
+    pub fn columns_of(&self, canonical: &str) -> Result<Columns<'_>> {
+        Ok(match self.find_series(canonical)? {
+            Some(i) => self.columns_at(i),
+            None => self.columns_in(0, 0),
+        })
+    }
+
+    /// One column of series `i`, if the file holds it.
+    pub fn column_at(&self, i: usize, field: &str) -> Result<Option<ColumnEntry<'_>>> {
+        for col in self.columns_at(i) {
+            let col = col?;
+            if col.field == field {
+                return Ok(Some(col));
+            }
         }
-        match self.series.binary_search_by(|s| s.as_str().cmp(canonical)) {
-            Ok(i) => self
-                .series_columns
-                .get(i)
-                .map(|r| &self.columns[r.clone()])
-                .unwrap_or(&[]),
-            Err(_) => &[],
+        Ok(None)
+    }
+
+    /// One column of one series (by canonical key), if the file holds it.
+    pub fn column(&self, canonical: &str, field: &str) -> Result<Option<ColumnEntry<'_>>> {
+        match self.find_series(canonical)? {
+            Some(i) => self.column_at(i, field),
+            None => Ok(None),
         }
     }
 
-    /// Every column, in file order (for compaction).
-    pub fn columns(&self) -> &[ColumnMeta] {
-        &self.columns
+    /// Every column, in file order (series order, then field order).
+    pub fn columns(&self) -> Columns<'_> {
+        self.columns_in(0, self.series_count())
     }
 
     /// Decodes one block after verifying its checksum.
@@ -195,14 +310,14 @@ impl SstReader {
     /// overlap the range; decoded blocks come from and go to `cache` under `table_id`.
     pub fn read_column(
         &self,
-        column: &ColumnMeta,
+        column: &ColumnEntry<'_>,
         start: i64,
         end: i64,
         dec: &mut BlockDecoder,
         cache: Option<(&BlockCache, u64)>,
     ) -> Result<ColumnData> {
         let mut out = ColumnData::new(column.value_type);
-        for b in &column.blocks {
+        for b in column.blocks.iter() {
             if b.max_ts < start || b.min_ts >= end {
                 continue;
             }
@@ -211,7 +326,7 @@ impl SstReader {
                 Some(block) => block,
                 None => {
                     let mut block = ColumnData::new(column.value_type);
-                    self.read_block(b, dec, &mut block)?;
+                    self.read_block(&b, dec, &mut block)?;
                     let block = Arc::new(block);
                     if let Some((c, id)) = cache {
                         c.insert((id, b.offset), block.clone());
@@ -227,5 +342,102 @@ impl SstReader {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::io::StdFs;
+    use crate::point::FieldValue;
+    use crate::sst::SstWriter;
+
+    fn column(points: &[(i64, f64)]) -> ColumnData {
+        let mut c = ColumnData::new(strata_codec::ValueType::Float);
+        for &(t, v) in points {
+            c.push(t, &FieldValue::Float(v));
+        }
+        c
+    }
+
+    #[test]
+    fn index_is_read_from_the_mapped_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("0000000000000001.sst");
+        let mut w = SstWriter::create(Arc::new(StdFs::new()), &path, 2).unwrap();
+        let keys: Vec<String> = (0..50).map(|i| format!("cpu,host=h{i:03}")).collect();
+        for (i, key) in keys.iter().enumerate() {
+            let t = i as i64;
+            w.add_column(key, "a", &column(&[(t, 1.0), (t + 10, 2.0), (t + 20, 3.0)]))
+                .unwrap();
+            if i % 2 == 0 {
+                w.add_column(key, "b", &column(&[(t, 4.0)])).unwrap();
+            }
+        }
+        w.finish().unwrap();
+
+        let r = SstReader::open(&path).unwrap();
+        assert_eq!(r.series_count(), 50);
+        assert_eq!(
+            r.memory_bytes(),
+            51 * 4 + 50 * 4 + 63,
+            "offsets and 10 bloom bits per series"
+        );
+        for (i, key) in keys.iter().enumerate() {
+            assert_eq!(r.series_key(i).unwrap(), key);
+            assert_eq!(r.find_series(key).unwrap(), Some(i));
+            let fields: Vec<&str> = r
+                .columns_of(key)
+                .unwrap()
+                .map(|c| c.unwrap().field)
+                .collect();
+            assert_eq!(
+                fields,
+                if i % 2 == 0 {
+                    vec!["a", "b"]
+                } else {
+                    vec!["a"]
+                }
+            );
+            let a = r.column(key, "a").unwrap().unwrap();
+            assert_eq!(a.blocks.len(), 2, "block size 2 cuts 3 points in two");
+            let mut dec = BlockDecoder::default();
+            let data = r
+                .read_column(&a, i as i64 + 5, i64::MAX, &mut dec, None)
+                .unwrap();
+            assert_eq!(data.ts, vec![i as i64 + 10, i as i64 + 20]);
+        }
+        assert_eq!(r.find_series("cpu,host=zzz").unwrap(), None);
+        assert!(r.column(&keys[1], "b").unwrap().is_none());
+        assert_eq!(r.columns().count(), 75);
+        assert_eq!(r.columns_at(50).count(), 0);
+        assert!(r.series_key(50).is_err());
+    }
+
+    #[test]
+    fn columns_out_of_order_are_refused_by_the_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("0000000000000001.sst");
+        let mut w = SstWriter::create(Arc::new(StdFs::new()), &path, 16).unwrap();
+        w.add_column("cpu,host=b", "x", &column(&[(1, 1.0)]))
+            .unwrap();
+        assert!(
+            w.add_column("cpu,host=b", "x", &column(&[(1, 1.0)]))
+                .is_err()
+        );
+        assert!(
+            w.add_column("cpu,host=b", "a", &column(&[(1, 1.0)]))
+                .is_err()
+        );
+        assert!(
+            w.add_column("cpu,host=a", "y", &column(&[(1, 1.0)]))
+                .is_err()
+        );
+        w.add_column("cpu,host=c", "a", &column(&[(1, 1.0)]))
+            .unwrap();
+        w.discard().unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 }

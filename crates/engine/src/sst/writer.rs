@@ -9,7 +9,10 @@ use std::sync::Arc;
 use strata_codec::BlockEncoder;
 
 use super::bloom::Bloom;
-use super::format::{BlockMeta, ColumnMeta, Footer, HEADER_LEN, MAGIC, Meta, VERSION};
+use super::format::{
+    BlockMeta, Footer, HEADER_LEN, MAGIC, MAX_META_LEN, VERSION, put_column_entry, put_meta,
+    put_series_entry,
+};
 use crate::column::ColumnData;
 use crate::error::{Error, Result};
 use crate::io::{FileSystem, WritableFile};
@@ -33,8 +36,17 @@ pub struct SstWriter {
     block_points: usize,
     encoder: BlockEncoder,
     buf: Vec<u8>,
-    series: Vec<String>,
-    columns: Vec<ColumnMeta>,
+    /// The meta section is built as columns arrive (encoded entries, not owned structs), so
+    /// a table of a million series costs its encoded index while it is written.
+    last_series: Option<String>,
+    /// Field of the last column, to refuse a field out of order within a series.
+    last_field: String,
+    series_count: u64,
+    series_entries: Vec<u8>,
+    series_hashes: Vec<u64>,
+    column_count: u64,
+    column_entries: Vec<u8>,
+    blocks: Vec<BlockMeta>,
     info: SstInfo,
 }
 
@@ -56,8 +68,14 @@ impl SstWriter {
             block_points: block_points.clamp(1, strata_codec::MAX_BLOCK_POINTS),
             encoder: BlockEncoder::default(),
             buf: Vec::new(),
-            series: Vec::new(),
-            columns: Vec::new(),
+            last_series: None,
+            last_field: String::new(),
+            series_count: 0,
+            series_entries: Vec::new(),
+            series_hashes: Vec::new(),
+            column_count: 0,
+            column_entries: Vec::new(),
+            blocks: Vec::new(),
             info: SstInfo {
                 size: 0,
                 points: 0,
@@ -67,83 +85,124 @@ impl SstWriter {
         })
     }
 
-    /// Adds one column. Calls must come in ascending (series, field) order; `data` must be
-    /// sorted by time and non-empty.
+    /// Adds one column. Calls must come in strictly ascending (series, field) order; `data`
+    /// must be sorted by time (an empty column is skipped).
     pub fn add_column(&mut self, series: &str, field: &str, data: &ColumnData) -> Result<()> {
-        if data.is_empty() {
+        self.add_slices(series, field, &data.ts, data.values.as_ref())
+    }
+
+    /// [`SstWriter::add_column`] from borrowed timestamps and values of equal length (part
+    /// of a longer column, say), which it encodes without copying.
+    pub fn add_slices(
+        &mut self,
+        series: &str,
+        field: &str,
+        ts: &[i64],
+        values: strata_codec::ColumnRef<'_>,
+    ) -> Result<()> {
+        if ts.len() != values.len() {
+            return Err(Error::InvalidArgument(format!(
+                "column {series} {field}: {} timestamps but {} values",
+                ts.len(),
+                values.len()
+            )));
+        }
+        if ts.is_empty() {
             return Ok(());
         }
-        if self.series.last().map(String::as_str) != Some(series) {
-            if self
-                .series
-                .last()
-                .is_some_and(|last| last.as_str() > series)
-            {
+        match &mut self.last_series {
+            Some(last) if last.as_str() == series => {
+                if self.last_field.as_str() >= field {
+                    return Err(Error::InvalidArgument(format!(
+                        "field {field:?} of series {series:?} added out of order"
+                    )));
+                }
+            }
+            Some(last) if last.as_str() > series => {
                 return Err(Error::InvalidArgument(format!(
                     "series {series:?} added out of order"
                 )));
             }
-            self.series.push(series.to_string());
+            last => {
+                put_series_entry(&mut self.series_entries, series);
+                self.series_hashes.push(Bloom::hash(series.as_bytes()));
+                self.series_count += 1;
+                let last = last.get_or_insert_with(String::new);
+                last.clear();
+                last.push_str(series);
+            }
         }
-        let series_idx = (self.series.len() - 1) as u32;
-        let mut blocks = Vec::new();
+        self.last_field.clear();
+        self.last_field.push_str(field);
+        let series_idx = (self.series_count - 1) as u32;
+        self.blocks.clear();
         let mut start = 0;
-        while start < data.len() {
-            let end = (start + self.block_points).min(data.len());
-            let idx: Vec<usize> = (start..end).collect();
-            let part = if start == 0 && end == data.len() {
-                data.clone()
-            } else {
-                data.gather(&idx)
-            };
+        let all = ts;
+        while start < all.len() {
+            let end = (start + self.block_points).min(all.len());
+            let ts = &all[start..end];
             self.buf.clear();
             self.encoder
-                .encode(&part.ts, part.values.as_ref(), &mut self.buf)
+                .encode(ts, values.slice(start..end), &mut self.buf)
                 .map_err(|e| Error::InvalidArgument(format!("encoding {series} {field}: {e}")))?;
             let crc = crc32c::crc32c(&self.buf);
             self.buf.extend_from_slice(&crc.to_le_bytes());
             self.file.write_all(&self.buf)?;
-            let (min_ts, max_ts) = (part.ts[0], part.ts[part.len() - 1]);
-            blocks.push(BlockMeta {
+            let (min_ts, max_ts) = (ts[0], ts[ts.len() - 1]);
+            self.blocks.push(BlockMeta {
                 offset: self.offset,
                 len: (self.buf.len() - 4) as u32,
-                points: part.len() as u32,
+                points: ts.len() as u32,
                 min_ts,
                 max_ts,
             });
             self.offset += self.buf.len() as u64;
-            self.info.points += part.len() as u64;
+            self.info.points += ts.len() as u64;
             self.info.min_ts = self.info.min_ts.min(min_ts);
             self.info.max_ts = self.info.max_ts.max(max_ts);
             start = end;
         }
-        self.columns.push(ColumnMeta {
-            series: series_idx,
-            field: field.to_string(),
-            value_type: data.value_type(),
-            blocks,
-        });
+        put_column_entry(
+            &mut self.column_entries,
+            series_idx,
+            field,
+            values.value_type(),
+            &self.blocks,
+        );
+        self.column_count += 1;
         Ok(())
     }
 
     /// True when no column was added.
     pub fn is_empty(&self) -> bool {
-        self.columns.is_empty()
+        self.column_count == 0
+    }
+
+    /// Abandons the file: removes what was written under the temporary name.
+    pub fn discard(self) -> Result<()> {
+        drop(self.file);
+        self.fs.remove_file(&self.tmp)
     }
 
     /// Writes meta and footer, syncs, and moves the file into place.
     pub fn finish(mut self) -> Result<SstInfo> {
-        let mut bloom = Bloom::with_capacity(self.series.len());
-        for s in &self.series {
-            bloom.insert(s.as_bytes());
+        let mut bloom = Bloom::with_capacity(self.series_hashes.len());
+        for &h in &self.series_hashes {
+            bloom.insert_hash(h);
         }
-        let meta = Meta {
-            series: std::mem::take(&mut self.series),
-            columns: std::mem::take(&mut self.columns),
-            bloom,
-        };
         let mut bytes = Vec::new();
-        meta.encode(&mut bytes);
+        put_meta(
+            &mut bytes,
+            (self.series_count, &self.series_entries),
+            (self.column_count, &self.column_entries),
+            &bloom,
+        );
+        if bytes.len() as u64 > MAX_META_LEN {
+            return Err(Error::InvalidArgument(format!(
+                "SSTable index of {} bytes exceeds the {MAX_META_LEN}-byte limit",
+                bytes.len()
+            )));
+        }
         let footer = Footer {
             meta_offset: self.offset,
             meta_len: bytes.len() as u64,

@@ -1,0 +1,127 @@
+//! Walks the column indexes of several SSTables at once in (series key, field) order, as
+//! compaction and rollups need: each column comes out once, with the index entries of every
+//! table holding it, read from the mapped indexes as the walk goes. Nothing proportional to
+//! the number of series is held in memory, so merging a partition of a million series costs
+//! one column at a time.
+
+use std::sync::Arc;
+
+use strata_codec::BlockDecoder;
+
+use crate::column::ColumnData;
+use crate::error::Result;
+use crate::sst::{ColumnEntry, Columns};
+use crate::version::{TableHandle, Version, drop_deleted};
+
+/// One column of the walk.
+#[derive(Debug)]
+pub(crate) struct WalkedColumn<'a> {
+    pub series: &'a str,
+    pub field: &'a str,
+    /// The tables holding the column and their entries, in the order the tables were given.
+    pub sources: Vec<(&'a TableHandle, ColumnEntry<'a>)>,
+}
+
+impl WalkedColumn<'_> {
+    /// The column merged across its sources (given oldest data first), tombstones applied;
+    /// `None` if no point remains.
+    pub fn merge(&self, version: &Version, dec: &mut BlockDecoder) -> Result<Option<ColumnData>> {
+        let mut acc: Option<ColumnData> = None;
+        for (t, col) in &self.sources {
+            let mut data = t.reader.read_column(col, i64::MIN, i64::MAX, dec, None)?;
+            drop_deleted(
+                &version.tombstones_for(self.series, t.meta.max_seq),
+                &mut data,
+            );
+            acc = Some(match acc {
+                None => data,
+                Some(old) => ColumnData::merge(&old, &data),
+            });
+        }
+        Ok(acc.filter(|c| !c.is_empty()))
+    }
+}
+
+/// The next column of one table, with its series key.
+struct Head<'a> {
+    table: &'a TableHandle,
+    columns: Columns<'a>,
+    current: Option<(&'a str, ColumnEntry<'a>)>,
+}
+
+impl<'a> Head<'a> {
+    fn advance(&mut self) -> Result<()> {
+        let prev = self.current.map(|(key, col)| (col.series, key));
+        self.current = match self.columns.next() {
+            None => None,
+            Some(col) => {
+                let col = col?;
+                let key = match prev {
+                    Some((series, key)) if series == col.series => key,
+                    _ => self.table.reader.series_key(col.series as usize)?,
+                };
+                Some((key, col))
+            }
+        };
+        Ok(())
+    }
+}
+
+/// The walk; yields each (series, field) of the given tables once, in ascending order.
+pub(crate) struct ColumnWalk<'a> {
+    heads: Vec<Head<'a>>,
+}
+
+impl<'a> ColumnWalk<'a> {
+    pub fn new(tables: &'a [Arc<TableHandle>]) -> Result<Self> {
+        let mut heads = Vec::with_capacity(tables.len());
+        for t in tables {
+            let mut head = Head {
+                table: t,
+                columns: t.reader.columns(),
+                current: None,
+            };
+            head.advance()?;
+            heads.push(head);
+        }
+        Ok(ColumnWalk { heads })
+    }
+
+    fn step(&mut self) -> Result<Option<WalkedColumn<'a>>> {
+        let Some((series, field)) = self
+            .heads
+            .iter()
+            .filter_map(|h| h.current.map(|(key, col)| (key, col.field)))
+            .min()
+        else {
+            return Ok(None);
+        };
+        let mut sources = Vec::new();
+        for h in &mut self.heads {
+            if let Some((key, col)) = h.current
+                && key == series
+                && col.field == field
+            {
+                sources.push((h.table, col));
+                h.advance()?;
+            }
+        }
+        Ok(Some(WalkedColumn {
+            series,
+            field,
+            sources,
+        }))
+    }
+}
+
+impl<'a> Iterator for ColumnWalk<'a> {
+    type Item = Result<WalkedColumn<'a>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let r = self.step().transpose();
+        if matches!(r, Some(Err(_))) {
+            self.heads.clear();
+        }
+        r
+    }
+}
