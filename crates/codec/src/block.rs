@@ -290,6 +290,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn column_slices_clamp_to_the_column() {
+        let v = [1i64, 2, 3];
+        assert!(matches!(
+            ColumnRef::Integer(&v).slice(1..3),
+            ColumnRef::Integer([2, 3])
+        ));
+        assert!(matches!(
+            ColumnRef::Integer(&v).slice(2..9),
+            ColumnRef::Integer([3])
+        ));
+        assert!(ColumnRef::Integer(&v).slice(5..9).is_empty());
+    }
+
+    #[test]
     fn every_type_round_trips() {
         let ts: Vec<i64> = (0..100).map(|i| i * 1_000_000_000).collect();
         let columns = [

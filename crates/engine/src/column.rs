@@ -2,7 +2,7 @@
 //! [`Column`]), with the operations the MemTable, the read path and compaction share: push,
 //! sort with latest-write-wins dedup, slicing by time, and merging sorted runs.
 
-use strata_codec::Column;
+use strata_codec::{Column, ColumnRef};
 
 use crate::point::{FieldValue, ValueType};
 
@@ -126,15 +126,21 @@ impl ColumnData {
 
     /// Appends `other` (same type, all later timestamps) to this column.
     pub fn append(&mut self, other: &ColumnData) {
-        match (&mut self.values, &other.values) {
-            (Column::Float(a), Column::Float(b)) => a.extend_from_slice(b),
-            (Column::Integer(a), Column::Integer(b)) => a.extend_from_slice(b),
-            (Column::Unsigned(a), Column::Unsigned(b)) => a.extend_from_slice(b),
-            (Column::Boolean(a), Column::Boolean(b)) => a.extend_from_slice(b),
-            (Column::String(a), Column::String(b)) => a.extend_from_slice(b),
+        self.extend_from(&other.ts, other.values.as_ref());
+    }
+
+    /// Appends borrowed points (`ts` and `values` of equal length, same type, all later
+    /// timestamps); values of another type append nothing.
+    pub fn extend_from(&mut self, ts: &[i64], values: ColumnRef<'_>) {
+        match (&mut self.values, values) {
+            (Column::Float(a), ColumnRef::Float(b)) => a.extend_from_slice(b),
+            (Column::Integer(a), ColumnRef::Integer(b)) => a.extend_from_slice(b),
+            (Column::Unsigned(a), ColumnRef::Unsigned(b)) => a.extend_from_slice(b),
+            (Column::Boolean(a), ColumnRef::Boolean(b)) => a.extend_from_slice(b),
+            (Column::String(a), ColumnRef::String(b)) => a.extend_from_slice(b),
             _ => return,
         }
-        self.ts.extend_from_slice(&other.ts);
+        self.ts.extend_from_slice(ts);
     }
 
     /// Merges two sorted, deduplicated runs; on equal timestamps `newer` wins. If the types

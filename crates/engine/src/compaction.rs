@@ -78,7 +78,7 @@ fn compact_partition(
     for col in ColumnWalk::new(&inputs)? {
         let col = col?;
         if let Some(data) = col.merge(version, &mut dec)? {
-            out.add(col.series, col.field, &data)?;
+            out.writer().add_column(col.series, col.field, &data)?;
         }
     }
     let output = out.finish(max_seq)?;

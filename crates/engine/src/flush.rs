@@ -42,19 +42,9 @@ impl TableOutput {
         })
     }
 
-    pub fn add(&mut self, series: &str, field: &str, col: &ColumnData) -> Result<()> {
-        self.writer.add_column(series, field, col)
-    }
-
-    /// [`TableOutput::add`] from borrowed parts of a column.
-    pub fn add_slices(
-        &mut self,
-        series: &str,
-        field: &str,
-        ts: &[i64],
-        values: strata_codec::ColumnRef<'_>,
-    ) -> Result<()> {
-        self.writer.add_slices(series, field, ts, values)
+    /// The writer the columns go to (in strictly ascending (series, field) order).
+    pub fn writer(&mut self) -> &mut SstWriter {
+        &mut self.writer
     }
 
     /// Abandons the table, removing its temporary file.
@@ -108,7 +98,7 @@ fn write_memtable(s: &Shared, table: &MemTable) -> Result<Vec<Arc<TableHandle>>>
                 Entry::Occupied(e) => e.into_mut(),
                 Entry::Vacant(e) => e.insert(TableOutput::create(s, 0, p)?),
             };
-            out.add_slices(
+            out.writer().add_slices(
                 key,
                 field,
                 &col.ts[start..end],

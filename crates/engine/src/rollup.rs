@@ -207,7 +207,7 @@ fn rollup_partition(
             }
         }
         for (name, c) in std::mem::take(&mut stats) {
-            out.add(col.series, &name, &c)?;
+            out.writer().add_column(col.series, &name, &c)?;
         }
     }
     out.finish(max_seq)

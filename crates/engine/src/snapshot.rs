@@ -3,15 +3,14 @@
 //! bloom filter admit the series, then the frozen and active MemTables. The newest write wins
 //! on equal timestamps and tombstones newer than a table hide its points.
 //!
-//! [`Snapshot::read_columns`] reads several fields of a series at once (the series' key and
-//! index entries are looked up once per source, not once per field) and, with a limit, only
-//! the points nearest one end of the range: blocks are decoded from that end and a source
-//! stops as soon as it holds `limit` live points, so the last point of a series costs one
-//! block per source whatever the range.
+//! Reads stream: [`Snapshot::scan`] hands out a column's points a chunk at a time in time
+//! order (see [`crate::scan`]), which aggregations consume without holding the range.
+//! [`Snapshot::read_columns`] reads several fields of a series at once (the series' key is
+//! looked up once per table, not once per field) and, with a limit, decodes from that end of
+//! the range only until it has the points, so the last point of a series costs about one
+//! block whatever the range.
 
 use std::sync::Arc;
-
-use strata_codec::BlockDecoder;
 
 use crate::cache::BlockCache;
 use crate::catalog::{Catalog, SeriesId};
@@ -19,8 +18,8 @@ use crate::column::ColumnData;
 use crate::error::Result;
 use crate::memtable::MemTable;
 use crate::rollup::Rollup;
-use crate::sst::{BlockMeta, ColumnEntry};
-use crate::version::{TableHandle, Version, drop_deleted};
+use crate::scan::{ColumnScan, ScanTable};
+use crate::version::{TableHandle, Version};
 
 /// A consistent read view.
 #[derive(Debug, Clone)]
@@ -79,15 +78,25 @@ impl Snapshot {
         start: i64,
         end: i64,
     ) -> Result<Option<ColumnData>> {
-        let mut cols = self.read_columns(series, &[field], start, end, Take::All)?;
-        Ok(cols.pop().flatten())
+        self.scan(series, field, start, end)?.collect()
+    }
+
+    /// A streaming read of one column over `[start, end)`: chunks in time order, one
+    /// cluster of overlapping blocks at a time (see [`ColumnScan`]).
+    pub fn scan(
+        &self,
+        series: SeriesId,
+        field: &str,
+        start: i64,
+        end: i64,
+    ) -> Result<ColumnScan<'_>> {
+        let sources = self.sources(series, start, end)?;
+        self.scan_in(&sources, series, field, start, end)
     }
 
     /// [`Snapshot::read`] for several fields of one series (the result is aligned with
-    /// `fields`), keeping per field only what `take` asks for. With a limit, each source
-    /// contributes at most its `n` live points nearest that end of the range, which holds
-    /// the merged result's `n` nearest points (a point among the merged `n` last is among
-    /// the `n` last of the newest source holding it).
+    /// `fields`), keeping per field only what `take` asks for; the series' index entries are
+    /// looked up once per table, not once per field.
     pub fn read_columns(
         &self,
         series: SeriesId,
@@ -96,141 +105,87 @@ impl Snapshot {
         end: i64,
         take: Take,
     ) -> Result<Vec<Option<ColumnData>>> {
-        let mut acc: Vec<Option<ColumnData>> = vec![None; fields.len()];
         if matches!(take, Take::Limit { n: 0, .. }) {
-            return Ok(acc);
+            return Ok(vec![None; fields.len()]);
         }
+        let sources = self.sources(series, start, end)?;
+        let mut out = Vec::with_capacity(fields.len());
+        for field in fields {
+            let scan = self.scan_in(&sources, series, field, start, end)?;
+            out.push(match take {
+                Take::All => scan.collect()?,
+                Take::Limit { n, from_end } => scan.take(n, from_end)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The tables that may hold `series` in `[start, end)` (time range, then bloom filter
+    /// and key lookup), oldest first, with the series' position in each and the tombstones
+    /// newer than each.
+    fn sources(
+        &self,
+        series: SeriesId,
+        start: i64,
+        end: i64,
+    ) -> Result<Vec<(ScanTable<'_>, usize)>> {
         let Some(canonical) = self.catalog.canonical(series) else {
-            return Ok(acc);
+            return Ok(Vec::new());
         };
-        let mut dec = BlockDecoder::default();
+        let mut out = Vec::new();
         for t in self.tables.iter() {
             if t.meta.max_ts < start || t.meta.min_ts >= end {
                 continue;
             }
-            let Some(i) = t.reader.find_series(&canonical)? else {
-                continue;
-            };
-            let tombs = self.version.tombstones_for(&canonical, t.meta.max_seq);
-            let live = |ts: i64| !tombs.iter().any(|tb| tb.start <= ts && ts < tb.end);
-            let filter: Option<&dyn Fn(i64) -> bool> = (!tombs.is_empty()).then_some(&live);
-            for (slot, field) in acc.iter_mut().zip(fields) {
-                let Some(col) = t.reader.column_at(i, field)? else {
-                    continue;
+            if let Some(i) = t.reader.find_series(&canonical)? {
+                let table = ScanTable {
+                    table: t,
+                    tombstones: self.version.tombstones_for(&canonical, t.meta.max_seq),
                 };
-                let data = match take {
-                    Take::Limit { n, from_end } => {
-                        self.read_limited(t, &col, (start, end), (n, from_end), filter, &mut dec)?
-                    }
-                    Take::All => {
-                        let mut data = t.reader.read_column(
-                            &col,
-                            start,
-                            end,
-                            &mut dec,
-                            Some((&self.cache, t.meta.id)),
-                        )?;
-                        drop_deleted(&tombs, &mut data);
-                        data
-                    }
-                };
-                merge_into(slot, data);
+                out.push((table, i));
             }
         }
-        for m in &self.mems {
-            for (slot, field) in acc.iter_mut().zip(fields) {
-                if let Some(mut data) = m.read(series, field, start, end) {
-                    if let Take::Limit { n, from_end } = take {
-                        keep_end(&mut data, n, from_end);
-                    }
-                    merge_into(slot, data);
-                }
-            }
-        }
-        if let Take::Limit { n, from_end } = take {
-            for data in acc.iter_mut().flatten() {
-                keep_end(data, n, from_end);
-            }
-        }
-        Ok(acc)
+        Ok(out)
     }
 
-    /// The `n` live points of one table column nearest one end of `range`, decoding blocks
-    /// from that end (through the block cache) until it has them. `live` is the tombstone
-    /// filter, if any tombstone applies.
-    fn read_limited(
-        &self,
-        t: &TableHandle,
-        col: &ColumnEntry<'_>,
-        (start, end): (i64, i64),
-        (n, from_end): (usize, bool),
-        live: Option<&dyn Fn(i64) -> bool>,
-        dec: &mut BlockDecoder,
-    ) -> Result<ColumnData> {
-        let mut parts: Vec<ColumnData> = Vec::new();
-        let mut have = 0;
-        let mut visit = |b: &BlockMeta| -> Result<bool> {
-            let key = (t.meta.id, b.offset);
-            let block = match self.cache.get(key) {
-                Some(block) => block,
-                None => {
-                    let mut block = ColumnData::new(col.value_type);
-                    t.reader.read_block(b, dec, &mut block)?;
-                    let block = Arc::new(block);
-                    self.cache.insert(key, block.clone());
-                    block
-                }
+    fn scan_in<'s>(
+        &'s self,
+        sources: &[(ScanTable<'s>, usize)],
+        series: SeriesId,
+        field: &str,
+        start: i64,
+        end: i64,
+    ) -> Result<ColumnScan<'s>> {
+        let mut tables = Vec::new();
+        let mut blocks = Vec::new();
+        for (st, i) in sources {
+            let Some(col) = st.table.reader.column_at(*i, field)? else {
+                continue;
             };
-            let mut r = block.range_indices(start, end);
-            if live.is_none() {
-                // Every point in range is live: take only what is still missing.
-                let need = n - have;
-                r = if from_end {
-                    r.end.saturating_sub(need).max(r.start)..r.end
-                } else {
-                    r.start..r.start.saturating_add(need).min(r.end)
-                };
-            }
-            let idx: Vec<usize> = r.collect();
-            let mut part = block.gather(&idx);
-            if let Some(live) = live {
-                part.retain(live);
-            }
-            have += part.len();
-            parts.push(part);
-            Ok(have >= n)
-        };
-        let in_range = |b: &BlockMeta| b.max_ts >= start && b.min_ts < end;
-        if from_end {
-            // Block entries decode front to back: collect the few in range, walk them back.
-            let blocks: Vec<BlockMeta> = col.blocks.iter().filter(in_range).collect();
-            for b in blocks.iter().rev() {
-                if visit(b)? {
-                    break;
-                }
-            }
-            parts.reverse();
-        } else {
-            for b in col.blocks.iter().filter(in_range) {
-                if visit(&b)? {
-                    break;
-                }
-            }
+            let at = tables.len();
+            blocks.extend(
+                col.blocks
+                    .iter()
+                    .filter(|b| b.max_ts >= start && b.min_ts < end)
+                    .map(|b| (at, col.value_type, b)),
+            );
+            tables.push(ScanTable {
+                table: st.table,
+                tombstones: st.tombstones.clone(),
+            });
         }
-        let mut out = match parts.len() {
-            1 => parts
-                .pop()
-                .unwrap_or_else(|| ColumnData::new(col.value_type)),
-            _ => {
-                let mut out = ColumnData::new(col.value_type);
-                for p in &parts {
-                    out.append(p);
-                }
-                out
-            }
-        };
-        keep_end(&mut out, n, from_end);
-        Ok(out)
+        let mems = self
+            .mems
+            .iter()
+            .filter_map(|m| m.read(series, field, start, end))
+            .collect();
+        Ok(ColumnScan::new(
+            tables,
+            blocks,
+            mems,
+            &self.cache,
+            (start, end),
+        ))
     }
 
     /// The rollup of one series field at window width `window` (ns) over `[start, end)`, from
@@ -278,34 +233,23 @@ impl Snapshot {
     }
 }
 
-/// Merges `data` (newer) into `slot` (older); a column of another type (which write
-/// validation rules out) is ignored, as the oldest type wins.
-fn merge_into(slot: &mut Option<ColumnData>, data: ColumnData) {
-    *slot = Some(match slot.take() {
-        None => data,
-        Some(old) if old.value_type() == data.value_type() => ColumnData::merge(&old, &data),
-        Some(old) => old,
-    });
-}
-
-/// Keeps the first `n` points of a sorted column, or the last `n` with `from_end`.
-fn keep_end(data: &mut ColumnData, n: usize, from_end: bool) {
-    let len = data.len();
-    if len <= n {
-        return;
-    }
-    let idx: Vec<usize> = if from_end {
-        (len - n..len).collect()
-    } else {
-        (0..n).collect()
-    };
-    *data = data.gather(&idx);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::options::EngineOptions;
+
+    /// Keeps the first `n` points of a sorted column, or the last `n` with `from_end`.
+    fn keep_end(data: &mut ColumnData, n: usize, from_end: bool) {
+        let len = data.len();
+        if len > n {
+            let idx: Vec<usize> = if from_end {
+                (len - n..len).collect()
+            } else {
+                (0..n).collect()
+            };
+            *data = data.gather(&idx);
+        }
+    }
     use crate::point::{FieldValue, Point, SeriesKey};
     use crate::{Engine, SyncPolicy};
 
@@ -360,6 +304,36 @@ mod tests {
             (130, 135),
             (300, 400),
         ] {
+            for f in ["v", "w", "zz"] {
+                // Chunks come out disjoint and in order, both ways, and add up to the read.
+                let want = snap.read(id, f, start, end).unwrap();
+                for back in [false, true] {
+                    let mut scan = snap.scan(id, f, start, end).unwrap();
+                    let mut chunks = Vec::new();
+                    while let Some(c) = if back {
+                        scan.next_chunk_back().unwrap()
+                    } else {
+                        scan.next_chunk().unwrap()
+                    } {
+                        assert!(!c.is_empty());
+                        assert!(c.ts().windows(2).all(|w| w[0] < w[1]));
+                        chunks.push(c);
+                    }
+                    if back {
+                        chunks.reverse();
+                    }
+                    assert!(
+                        chunks
+                            .windows(2)
+                            .all(|w| w[0].ts().last() < w[1].ts().first())
+                    );
+                    let mut got: Option<ColumnData> = None;
+                    for c in &chunks {
+                        c.append_to(got.get_or_insert_with(|| ColumnData::new(c.value_type())));
+                    }
+                    assert_eq!(got, want, "{f} [{start}, {end}) back={back}");
+                }
+            }
             for n in [1, 2, 3, 5, 17, 1000] {
                 for from_end in [false, true] {
                     let got = snap

@@ -55,7 +55,9 @@ impl Sum {
 
     fn add_slice(&mut self, values: ColumnRef<'_>) {
         match (self, values) {
-            (Sum::F(s), ColumnRef::Float(v)) => *s += v.iter().sum::<f64>(),
+            // Added one by one onto the running sum, so the result does not depend on how
+            // the points were split into chunks (and equals a rollup's sequential sum).
+            (Sum::F(s), ColumnRef::Float(v)) => *s = v.iter().fold(*s, |acc, &x| acc + x),
             (Sum::I(s), ColumnRef::Integer(v)) => {
                 *s += v.iter().map(|&x| i128::from(x)).sum::<i128>()
             }

@@ -1,6 +1,7 @@
 //! Aggregated output of one output series (a series, or a `group_by` group): for each field,
-//! every member series' column is read in turn, bucketed into per-window states and merged
-//! into the group's windows, so only one column is held at a time. The rows are the windows
+//! every member series' column is streamed in turn (a chunk of decoded points at a time),
+//! bucketed into per-window states and merged into the group's windows, so only one block
+//! of points and the windows are held at a time. The rows are the windows
 //! where any field has data; `order` and `limit` apply to them (trimming per column early).
 
 use std::collections::BTreeMap;
@@ -10,7 +11,6 @@ use strata_engine::SeriesId;
 use crate::aggregate::State;
 use crate::align::{align, select, union};
 use crate::budget::Budget;
-use crate::columns::read_column;
 use crate::error::QueryError;
 use crate::execute::{Built, Ctx};
 use crate::plan::FieldPlan;
@@ -39,15 +39,18 @@ pub(crate) fn aggregate_group(
         };
         let mut acc: Windows = Vec::new();
         for &id in members {
-            let raw = read_column(ctx.snapshot, id, &f.name, f.ty, ctx.start_ns, ctx.end_ns)?;
+            // The raw points stream in a chunk at a time, straight into the windows.
+            let mut windows: Windows = Vec::new();
+            let mut scan = ctx.snapshot.scan(id, &f.name, ctx.start_ns, ctx.end_ns)?;
+            while let Some(chunk) = scan.next_chunk()? {
+                if chunk.value_type() == f.ty {
+                    windowing.bucket_into(&mut windows, chunk.ts(), chunk.values(), &empty);
+                }
+            }
             let rolled = rollup_windows(ctx, id, &f.name, agg.function, windowing, &empty)?;
-            if raw.is_none() && rolled.is_empty() {
+            if windows.is_empty() && rolled.is_empty() {
                 continue;
             }
-            let mut windows = match raw {
-                Some(col) => windowing.bucket(&col.ts, col.values.as_ref(), &empty),
-                None => Vec::new(),
-            };
             windows = merge_windows(windows, rolled);
             keep(&mut windows, ctx.limit, ctx.order);
             acc = merge_windows(acc, windows);

@@ -46,7 +46,6 @@
 mod aggregate;
 mod align;
 mod budget;
-mod columns;
 mod error;
 mod execute;
 mod grouped;

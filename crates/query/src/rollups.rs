@@ -13,7 +13,6 @@
 use strata_engine::SeriesId;
 
 use crate::aggregate::{State, Sum};
-use crate::columns::sub;
 use crate::error::QueryError;
 use crate::execute::Ctx;
 use crate::request::AggFunction;
@@ -82,10 +81,10 @@ pub(crate) fn rollup_windows(
                     sum.add(Sum::like(*sum, r.sum[i]));
                     *n += count;
                 }
-                State::Min(_) => state.fold(&[t], sub(r.min.values.as_ref(), i..i + 1)),
-                State::Max(_) => state.fold(&[t], sub(r.max.values.as_ref(), i..i + 1)),
-                State::First(_) => state.fold(&[t], sub(r.first.values.as_ref(), i..i + 1)),
-                State::Last(_) => state.fold(&[t], sub(r.last.values.as_ref(), i..i + 1)),
+                State::Min(_) => state.fold(&[t], r.min.values.as_ref().slice(i..i + 1)),
+                State::Max(_) => state.fold(&[t], r.max.values.as_ref().slice(i..i + 1)),
+                State::First(_) => state.fold(&[t], r.first.values.as_ref().slice(i..i + 1)),
+                State::Last(_) => state.fold(&[t], r.last.values.as_ref().slice(i..i + 1)),
                 State::Stddev { .. } | State::Quantile { .. } => continue,
             }
             let key = windowing.key_of(t);

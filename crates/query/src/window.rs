@@ -8,7 +8,6 @@ use std::cmp::Ordering;
 use strata_codec::ColumnRef;
 
 use crate::aggregate::State;
-use crate::columns::sub;
 use crate::error::QueryError;
 use crate::request::Order;
 use crate::time::{from_ns, to_ns};
@@ -85,30 +84,42 @@ impl Windowing {
 
     /// Folds one series column (sorted `ts`, `values` aligned) into a fresh state per window
     /// with data, cloned from `empty`.
+    #[cfg(test)]
     pub(crate) fn bucket(&self, ts: &[i64], values: ColumnRef<'_>, empty: &State) -> Windows {
-        if ts.is_empty() {
-            return Vec::new();
-        }
-        let Some(every) = self.every_ns else {
-            let mut state = empty.clone();
-            state.fold(ts, values);
-            return vec![(self.start_ns, state)];
-        };
         let mut out = Vec::new();
+        self.bucket_into(&mut out, ts, values, empty);
+        out
+    }
+
+    /// Folds the next chunk of one series column (sorted `ts`, later than every point
+    /// folded into `out` so far; `values` aligned) into `out`: into its last window if the
+    /// chunk starts there, else into fresh states cloned from `empty`, one per window.
+    pub(crate) fn bucket_into(
+        &self,
+        out: &mut Windows,
+        ts: &[i64],
+        values: ColumnRef<'_>,
+        empty: &State,
+    ) {
         let mut i = 0;
         while let Some(&t) = ts.get(i) {
-            let window = self.window_of(t, every);
-            let len = match window.checked_add(every) {
+            let window = self.key_of(t);
+            let len = match self.every_ns.and_then(|e| window.checked_add(e)) {
                 Some(next) => ts[i..].partition_point(|&x| x < next),
                 None => ts.len() - i,
             };
             let j = i + len.max(1);
-            let mut state = empty.clone();
-            state.fold(&ts[i..j], sub(values, i..j));
-            out.push((window, state));
+            let (ts, values) = (&ts[i..j], values.slice(i..j));
+            match out.last_mut() {
+                Some((w, state)) if *w == window => state.fold(ts, values),
+                _ => {
+                    let mut state = empty.clone();
+                    state.fold(ts, values);
+                    out.push((window, state));
+                }
+            }
             i = j;
         }
-        out
     }
 }
 

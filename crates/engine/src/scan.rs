@@ -1,0 +1,312 @@
+//! Streaming read of one series column: the blocks of every SSTable that admits the series
+//! (time range, bloom filter, block min/max) and the MemTables' points in range become
+//! *pieces*, ordered by time. Pieces whose time ranges overlap, directly or through another,
+//! form a *cluster*; clusters come out one at a time, as [`Chunk`]s in time order (forward or
+//! backward). A cluster of one piece, the usual case (an L1 block, then newer L0 blocks, then
+//! the MemTable), is handed out as it sits in the block cache, without a copy; only
+//! overlapping pieces (late or overwritten points) are merged, oldest source first, so the
+//! newest write wins on equal timestamps. Tombstones newer than a table hide its points.
+//!
+//! Memory is one cluster: an aggregation over months of data holds a block at a time, and a
+//! `limit` stops decoding once it has its points.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use strata_codec::{BlockDecoder, ColumnRef};
+
+use crate::cache::BlockCache;
+use crate::column::ColumnData;
+use crate::error::Result;
+use crate::manifest::Tombstone;
+use crate::point::ValueType;
+use crate::sst::BlockMeta;
+use crate::version::{TableHandle, drop_deleted};
+
+/// A run of consecutive points of a column, in time order, sorted and deduplicated.
+#[derive(Debug, Clone)]
+pub struct Chunk {
+    data: Arc<ColumnData>,
+    range: Range<usize>,
+}
+
+impl Chunk {
+    fn whole(data: ColumnData) -> Chunk {
+        let range = 0..data.len();
+        Chunk {
+            data: Arc::new(data),
+            range,
+        }
+    }
+
+    pub fn ts(&self) -> &[i64] {
+        self.data.ts.get(self.range.clone()).unwrap_or_default()
+    }
+
+    pub fn values(&self) -> ColumnRef<'_> {
+        self.data.values.as_ref().slice(self.range.clone())
+    }
+
+    pub fn len(&self) -> usize {
+        self.range.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.range.is_empty()
+    }
+
+    pub fn value_type(&self) -> ValueType {
+        self.data.value_type()
+    }
+
+    /// Appends the chunk's points to `out` (same type; later points than `out` holds).
+    pub fn append_to(&self, out: &mut ColumnData) {
+        out.extend_from(self.ts(), self.values());
+    }
+}
+
+/// Where a piece's points come from.
+#[derive(Debug)]
+enum Source {
+    /// A block of the table at `table` in [`ColumnScan::tables`].
+    Block {
+        table: usize,
+        block: BlockMeta,
+        value_type: ValueType,
+    },
+    /// A MemTable's points in range (already copied out, deletes applied).
+    Mem(ColumnData),
+    /// A piece already handed out.
+    Taken,
+}
+
+#[derive(Debug)]
+struct Piece {
+    min_ts: i64,
+    max_ts: i64,
+    /// Merge order: higher is newer (tables oldest first, then the MemTables).
+    age: usize,
+    source: Source,
+}
+
+/// One table the scan reads, with the tombstones that hide some of its points.
+#[derive(Debug)]
+pub(crate) struct ScanTable<'s> {
+    pub table: &'s TableHandle,
+    pub tombstones: Vec<&'s Tombstone>,
+}
+
+/// The scan: pieces sorted by start time, cut into clusters; see the module documentation.
+#[derive(Debug)]
+pub struct ColumnScan<'s> {
+    tables: Vec<ScanTable<'s>>,
+    cache: &'s BlockCache,
+    start: i64,
+    end: i64,
+    pieces: Vec<Piece>,
+    /// Clusters not yet handed out, as ranges of `pieces`.
+    clusters: std::collections::VecDeque<Range<usize>>,
+    dec: BlockDecoder,
+}
+
+impl<'s> ColumnScan<'s> {
+    /// A scan of `[start, end)` over the blocks `blocks` (per table, by index into `tables`)
+    /// and the MemTables' points `mems` (oldest first, all newer than every table).
+    pub(crate) fn new(
+        tables: Vec<ScanTable<'s>>,
+        blocks: Vec<(usize, ValueType, BlockMeta)>,
+        mems: Vec<ColumnData>,
+        cache: &'s BlockCache,
+        (start, end): (i64, i64),
+    ) -> ColumnScan<'s> {
+        let mut pieces: Vec<Piece> = blocks
+            .into_iter()
+            .map(|(table, value_type, block)| Piece {
+                min_ts: block.min_ts,
+                max_ts: block.max_ts,
+                age: table,
+                source: Source::Block {
+                    table,
+                    block,
+                    value_type,
+                },
+            })
+            .collect();
+        for (i, data) in mems.into_iter().enumerate() {
+            if let (Some(&min_ts), Some(&max_ts)) = (data.ts.first(), data.ts.last()) {
+                pieces.push(Piece {
+                    min_ts,
+                    max_ts,
+                    age: tables.len() + i,
+                    source: Source::Mem(data),
+                });
+            }
+        }
+        pieces.sort_by_key(|p| (p.min_ts, p.age));
+        let mut clusters = std::collections::VecDeque::new();
+        let mut i = 0;
+        while let Some(first) = pieces.get(i) {
+            let mut hi = first.max_ts;
+            let mut k = i + 1;
+            while let Some(p) = pieces.get(k).filter(|p| p.min_ts <= hi) {
+                hi = hi.max(p.max_ts);
+                k += 1;
+            }
+            clusters.push_back(i..k);
+            i = k;
+        }
+        ColumnScan {
+            tables,
+            cache,
+            start,
+            end,
+            pieces,
+            clusters,
+            dec: BlockDecoder::default(),
+        }
+    }
+
+    /// The next chunk in ascending time order; `None` at the end.
+    pub fn next_chunk(&mut self) -> Result<Option<Chunk>> {
+        self.advance(false)
+    }
+
+    /// The next chunk in descending time order (a chunk's points stay ascending).
+    pub fn next_chunk_back(&mut self) -> Result<Option<Chunk>> {
+        self.advance(true)
+    }
+
+    fn advance(&mut self, back: bool) -> Result<Option<Chunk>> {
+        loop {
+            let cluster = if back {
+                self.clusters.pop_back()
+            } else {
+                self.clusters.pop_front()
+            };
+            let Some(cluster) = cluster else {
+                return Ok(None);
+            };
+            let chunk = self.load_cluster(cluster)?;
+            if !chunk.is_empty() {
+                return Ok(Some(chunk));
+            }
+        }
+    }
+
+    /// All remaining points in one column (ascending); `None` if there are none.
+    pub fn collect(mut self) -> Result<Option<ColumnData>> {
+        let mut out: Option<ColumnData> = None;
+        while let Some(chunk) = self.next_chunk()? {
+            let col = out.get_or_insert_with(|| ColumnData::new(chunk.value_type()));
+            if col.value_type() == chunk.value_type() {
+                chunk.append_to(col);
+            }
+        }
+        Ok(out)
+    }
+
+    /// At most `n` points nearest the start (or, `from_end`, the end) of the range, decoding
+    /// only as many clusters as that takes.
+    pub fn take(mut self, n: usize, from_end: bool) -> Result<Option<ColumnData>> {
+        let mut chunks: Vec<Chunk> = Vec::new();
+        let mut have = 0;
+        while have < n {
+            let Some(chunk) = self.advance(from_end)? else {
+                break;
+            };
+            have += chunk.len();
+            chunks.push(chunk);
+        }
+        if from_end {
+            chunks.reverse();
+        }
+        let Some(first) = chunks.first() else {
+            return Ok(None);
+        };
+        let mut out = ColumnData::new(first.value_type());
+        // Cut the outermost chunk so exactly `n` points remain.
+        let extra = have.saturating_sub(n);
+        let last = chunks.len() - 1;
+        for (i, mut chunk) in chunks.into_iter().enumerate() {
+            if chunk.value_type() != out.value_type() {
+                continue;
+            }
+            if from_end && i == 0 {
+                chunk.range.start += extra.min(chunk.len());
+            } else if !from_end && i == last {
+                chunk.range.end -= extra.min(chunk.len());
+            }
+            chunk.append_to(&mut out);
+        }
+        Ok(Some(out))
+    }
+
+    fn load_cluster(&mut self, cluster: Range<usize>) -> Result<Chunk> {
+        if cluster.len() == 1 {
+            return self.load_piece(cluster.start);
+        }
+        let mut parts: Vec<(usize, Chunk)> = Vec::with_capacity(cluster.len());
+        for i in cluster {
+            let age = self.pieces.get(i).map_or(0, |p| p.age);
+            parts.push((age, self.load_piece(i)?));
+        }
+        // Oldest first; the oldest piece's type wins (write validation rules out others).
+        parts.sort_by_key(|(age, _)| *age);
+        let mut merged: Option<ColumnData> = None;
+        for (_, chunk) in parts.into_iter().filter(|(_, c)| !c.is_empty()) {
+            let mut data = ColumnData::new(chunk.value_type());
+            chunk.append_to(&mut data);
+            merged = Some(match merged {
+                None => data,
+                Some(old) if old.value_type() == data.value_type() => {
+                    ColumnData::merge(&old, &data)
+                }
+                Some(old) => old,
+            });
+        }
+        Ok(Chunk::whole(
+            merged.unwrap_or_else(|| ColumnData::new(ValueType::Float)),
+        ))
+    }
+
+    /// One piece's points in range, tombstones applied.
+    fn load_piece(&mut self, i: usize) -> Result<Chunk> {
+        let Some(piece) = self.pieces.get_mut(i) else {
+            return Ok(Chunk::whole(ColumnData::new(ValueType::Float)));
+        };
+        let (table, block, value_type) = match std::mem::replace(&mut piece.source, Source::Taken) {
+            Source::Mem(data) => return Ok(Chunk::whole(data)),
+            Source::Taken => return Ok(Chunk::whole(ColumnData::new(ValueType::Float))),
+            Source::Block {
+                table,
+                block,
+                value_type,
+            } => (table, block, value_type),
+        };
+        let Some(st) = self.tables.get(table) else {
+            return Ok(Chunk::whole(ColumnData::new(value_type)));
+        };
+        let key = (st.table.meta.id, block.offset);
+        let data = match self.cache.get(key) {
+            Some(data) => data,
+            None => {
+                let mut data = ColumnData::new(value_type);
+                st.table
+                    .reader
+                    .read_block(&block, &mut self.dec, &mut data)?;
+                let data = Arc::new(data);
+                self.cache.insert(key, data.clone());
+                data
+            }
+        };
+        let range = data.range_indices(self.start, self.end);
+        let chunk = Chunk { data, range };
+        if st.tombstones.is_empty() {
+            return Ok(chunk);
+        }
+        let mut own = ColumnData::new(value_type);
+        chunk.append_to(&mut own);
+        drop_deleted(&st.tombstones, &mut own);
+        Ok(Chunk::whole(own))
+    }
+}
