@@ -33,6 +33,25 @@ impl ColumnData {
         self.values.as_ref().value_type()
     }
 
+    /// Heap bytes the two vectors hold (capacity, not length, plus an allocator header
+    /// each); string values' own bytes are not included.
+    pub fn heap_bytes(&self) -> usize {
+        fn heap<T>(v: &Vec<T>) -> usize {
+            match v.capacity() {
+                0 => 0,
+                cap => cap * std::mem::size_of::<T>() + 16,
+            }
+        }
+        let values = match &self.values {
+            Column::Float(v) => heap(v),
+            Column::Integer(v) => heap(v),
+            Column::Unsigned(v) => heap(v),
+            Column::Boolean(v) => heap(v),
+            Column::String(v) => heap(v),
+        };
+        heap(&self.ts) + values
+    }
+
     /// Appends a point; `false` (and nothing appended) if the value has another type.
     pub fn push(&mut self, ts: i64, value: &FieldValue) -> bool {
         match (&mut self.values, value) {

@@ -5,7 +5,8 @@
 //! Memory: a series' columns are one exact-size boxed slice, and field names are interned
 //! once per MemTable (`Arc<str>`), so a series with one field and a few points costs about
 //! 200 bytes (hash slot, column slot, timestamp and value vectors), not a `String` per field
-//! plus a vector with room for four columns.
+//! plus a vector with room for four columns. The byte count that triggers a flush follows
+//! those allocations (slots, vector capacities, string bytes), not just the points' size.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -17,8 +18,12 @@ use crate::catalog::SeriesId;
 use crate::column::ColumnData;
 use crate::point::FieldValue;
 
-/// Per-point bookkeeping beyond the value itself (timestamp and vector slack).
-const POINT_OVERHEAD: usize = 8;
+/// Bytes a new series adds beyond its columns: its hash-table slot (24 bytes) with the
+/// table's spare capacity and control bytes, on average.
+const SERIES_OVERHEAD: usize = 48;
+/// Bytes a new column adds beyond its vectors: its slot in the series' boxed slice (field
+/// name `Arc` and `ColumnData`, 72 bytes) and the slice's allocator header.
+const COLUMN_OVERHEAD: usize = 88;
 
 /// A series' columns: field name (interned) and points.
 type SeriesColumns = Box<[(Arc<str>, ColumnData)]>;
@@ -76,7 +81,10 @@ impl MemTable {
             let i = match fields.iter().position(|(f, _)| &**f == row.field) {
                 Some(i) => i,
                 None => {
-                    added += 64 + row.field.len();
+                    added += COLUMN_OVERHEAD;
+                    if fields.is_empty() {
+                        added += SERIES_OVERHEAD;
+                    }
                     let name = match cols.names.get(row.field) {
                         Some(n) => n.clone(),
                         None => {
@@ -94,8 +102,14 @@ impl MemTable {
                 }
             };
             let col = &mut fields[i].1;
+            // What the vectors grew by (capacity doubling counted when it happens, so the
+            // estimate follows the allocator rather than the point count).
+            let before = col.heap_bytes();
             if col.push(row.ts, row.value) {
-                added += POINT_OVERHEAD + row.value.size_hint();
+                added += col.heap_bytes() - before;
+                if let FieldValue::String(s) = row.value {
+                    added += s.len() + 16;
+                }
                 points += 1;
             }
         }

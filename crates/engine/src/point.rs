@@ -33,14 +33,6 @@ impl FieldValue {
             _ => self == other,
         }
     }
-
-    /// Rough heap + inline size, for MemTable accounting.
-    pub fn size_hint(&self) -> usize {
-        match self {
-            FieldValue::String(s) => 16 + s.len(),
-            _ => 8,
-        }
-    }
 }
 
 /// A series: a measurement and its tags, sorted by key with unique keys.
@@ -109,16 +101,6 @@ impl SeriesKey {
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
         Some(SeriesKey::new(measurement.into_owned(), tags))
-    }
-
-    /// Rough size in bytes, for memory accounting.
-    pub fn size_hint(&self) -> usize {
-        48 + self.measurement.len()
-            + self
-                .tags
-                .iter()
-                .map(|(k, v)| 48 + k.len() + v.len())
-                .sum::<usize>()
     }
 }
 
