@@ -92,6 +92,21 @@ impl<'a> Cursor<'a> {
     }
 
     pub fn uvarint(&mut self, what: &'static str) -> Result<u64> {
+        // Fast path: a well-formed varint decodes in one loop without per-byte error paths;
+        // anything else (truncated, overlong) is left to the checked loop below.
+        let rest = self.data.get(self.pos..).unwrap_or_default();
+        let mut result: u64 = 0;
+        for (i, &b) in rest.iter().take(9).enumerate() {
+            result |= u64::from(b & 0x7f) << (7 * i);
+            if b < 0x80 {
+                self.pos += i + 1;
+                return Ok(result);
+            }
+        }
+        self.uvarint_checked(what)
+    }
+
+    fn uvarint_checked(&mut self, what: &'static str) -> Result<u64> {
         let start = self.pos;
         let mut result: u64 = 0;
         let mut shift = 0u32;

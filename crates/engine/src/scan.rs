@@ -80,13 +80,33 @@ enum Source {
     Taken,
 }
 
+/// A block or MemTable run of the scanned column.
 #[derive(Debug)]
-struct Piece {
+pub(crate) struct Piece {
     min_ts: i64,
     max_ts: i64,
     /// Merge order: higher is newer (tables oldest first, then the MemTables).
     age: usize,
+    /// First piece of its cluster (set once the pieces are sorted).
+    starts_cluster: bool,
     source: Source,
+}
+
+impl Piece {
+    /// Block `block` of the table at index `table` of the scan's tables.
+    pub(crate) fn block(table: usize, value_type: ValueType, block: BlockMeta) -> Piece {
+        Piece {
+            min_ts: block.min_ts,
+            max_ts: block.max_ts,
+            age: table,
+            starts_cluster: false,
+            source: Source::Block {
+                table,
+                block,
+                value_type,
+            },
+        }
+    }
 }
 
 /// One table the scan reads, with the tombstones that hide some of its points.
@@ -104,64 +124,49 @@ pub struct ColumnScan<'s> {
     start: i64,
     end: i64,
     pieces: Vec<Piece>,
-    /// Clusters not yet handed out, as ranges of `pieces`.
-    clusters: std::collections::VecDeque<Range<usize>>,
+    /// The pieces not yet handed out: `pieces[front..back]`, whole clusters.
+    front: usize,
+    back: usize,
     dec: BlockDecoder,
 }
 
 impl<'s> ColumnScan<'s> {
-    /// A scan of `[start, end)` over the blocks `blocks` (per table, by index into `tables`)
+    /// A scan of `[start, end)` over `pieces` (blocks of `tables`, see [`Piece::block`])
     /// and the MemTables' points `mems` (oldest first, all newer than every table).
     pub(crate) fn new(
         tables: Vec<ScanTable<'s>>,
-        blocks: Vec<(usize, ValueType, BlockMeta)>,
+        mut pieces: Vec<Piece>,
         mems: Vec<ColumnData>,
         cache: &'s BlockCache,
         (start, end): (i64, i64),
     ) -> ColumnScan<'s> {
-        let mut pieces: Vec<Piece> = blocks
-            .into_iter()
-            .map(|(table, value_type, block)| Piece {
-                min_ts: block.min_ts,
-                max_ts: block.max_ts,
-                age: table,
-                source: Source::Block {
-                    table,
-                    block,
-                    value_type,
-                },
-            })
-            .collect();
         for (i, data) in mems.into_iter().enumerate() {
             if let (Some(&min_ts), Some(&max_ts)) = (data.ts.first(), data.ts.last()) {
                 pieces.push(Piece {
                     min_ts,
                     max_ts,
                     age: tables.len() + i,
+                    starts_cluster: false,
                     source: Source::Mem(data),
                 });
             }
         }
         pieces.sort_by_key(|p| (p.min_ts, p.age));
-        let mut clusters = std::collections::VecDeque::new();
-        let mut i = 0;
-        while let Some(first) = pieces.get(i) {
-            let mut hi = first.max_ts;
-            let mut k = i + 1;
-            while let Some(p) = pieces.get(k).filter(|p| p.min_ts <= hi) {
-                hi = hi.max(p.max_ts);
-                k += 1;
-            }
-            clusters.push_back(i..k);
-            i = k;
+        // A piece starts a cluster when it begins after every earlier piece has ended.
+        let mut reach: Option<i64> = None;
+        for p in &mut pieces {
+            p.starts_cluster = reach.is_none_or(|r| p.min_ts > r);
+            reach = Some(reach.map_or(p.max_ts, |r| r.max(p.max_ts)));
         }
+        let back = pieces.len();
         ColumnScan {
             tables,
             cache,
             start,
             end,
             pieces,
-            clusters,
+            front: 0,
+            back,
             dec: BlockDecoder::default(),
         }
     }
@@ -177,20 +182,30 @@ impl<'s> ColumnScan<'s> {
     }
 
     fn advance(&mut self, back: bool) -> Result<Option<Chunk>> {
-        loop {
+        while self.front < self.back {
             let cluster = if back {
-                self.clusters.pop_back()
+                let mut i = self.back - 1;
+                while i > self.front && !self.pieces.get(i).is_some_and(|p| p.starts_cluster) {
+                    i -= 1;
+                }
+                let c = i..self.back;
+                self.back = i;
+                c
             } else {
-                self.clusters.pop_front()
-            };
-            let Some(cluster) = cluster else {
-                return Ok(None);
+                let mut k = self.front + 1;
+                while k < self.back && !self.pieces.get(k).is_some_and(|p| p.starts_cluster) {
+                    k += 1;
+                }
+                let c = self.front..k;
+                self.front = k;
+                c
             };
             let chunk = self.load_cluster(cluster)?;
             if !chunk.is_empty() {
                 return Ok(Some(chunk));
             }
         }
+        Ok(None)
     }
 
     /// All remaining points in one column (ascending); `None` if there are none.

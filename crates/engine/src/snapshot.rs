@@ -18,7 +18,7 @@ use crate::column::ColumnData;
 use crate::error::Result;
 use crate::memtable::MemTable;
 use crate::rollup::Rollup;
-use crate::scan::{ColumnScan, ScanTable};
+use crate::scan::{ColumnScan, Piece, ScanTable};
 use crate::version::{TableHandle, Version};
 
 /// A consistent read view.
@@ -90,13 +90,20 @@ impl Snapshot {
         start: i64,
         end: i64,
     ) -> Result<ColumnScan<'_>> {
-        let sources = self.sources(series, start, end)?;
-        self.scan_in(&sources, series, field, start, end)
+        let mut scans = self.scans(series, &[field], start, end)?;
+        Ok(scans.pop().unwrap_or_else(|| {
+            ColumnScan::new(
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                &self.cache,
+                (start, end),
+            )
+        }))
     }
 
     /// [`Snapshot::read`] for several fields of one series (the result is aligned with
-    /// `fields`), keeping per field only what `take` asks for; the series' index entries are
-    /// looked up once per table, not once per field.
+    /// `fields`), keeping per field only what `take` asks for.
     pub fn read_columns(
         &self,
         series: SeriesId,
@@ -108,10 +115,8 @@ impl Snapshot {
         if matches!(take, Take::Limit { n: 0, .. }) {
             return Ok(vec![None; fields.len()]);
         }
-        let sources = self.sources(series, start, end)?;
         let mut out = Vec::with_capacity(fields.len());
-        for field in fields {
-            let scan = self.scan_in(&sources, series, field, start, end)?;
+        for scan in self.scans(series, fields, start, end)? {
             out.push(match take {
                 Take::All => scan.collect()?,
                 Take::Limit { n, from_end } => scan.take(n, from_end)?,
@@ -120,72 +125,62 @@ impl Snapshot {
         Ok(out)
     }
 
-    /// The tables that may hold `series` in `[start, end)` (time range, then bloom filter
-    /// and key lookup), oldest first, with the series' position in each and the tombstones
-    /// newer than each.
-    fn sources(
-        &self,
-        series: SeriesId,
-        start: i64,
-        end: i64,
-    ) -> Result<Vec<(ScanTable<'_>, usize)>> {
-        let Some(canonical) = self.catalog.canonical(series) else {
-            return Ok(Vec::new());
-        };
-        let mut out = Vec::new();
-        for t in self.tables.iter() {
-            if t.meta.max_ts < start || t.meta.min_ts >= end {
-                continue;
-            }
-            if let Some(i) = t.reader.find_series(&canonical)? {
-                let table = ScanTable {
-                    table: t,
-                    tombstones: self.version.tombstones_for(&canonical, t.meta.max_seq),
-                };
-                out.push((table, i));
-            }
-        }
-        Ok(out)
-    }
-
-    fn scan_in<'s>(
+    /// One scan per field of `fields` (aligned with it). The series' key is looked up once
+    /// per table (time range, bloom filter, binary search) and its column entries are walked
+    /// once, whatever the number of fields.
+    fn scans<'s>(
         &'s self,
-        sources: &[(ScanTable<'s>, usize)],
         series: SeriesId,
-        field: &str,
+        fields: &[&str],
         start: i64,
         end: i64,
-    ) -> Result<ColumnScan<'s>> {
-        let mut tables = Vec::new();
-        let mut blocks = Vec::new();
-        for (st, i) in sources {
-            let Some(col) = st.table.reader.column_at(*i, field)? else {
-                continue;
-            };
-            let at = tables.len();
-            blocks.extend(
-                col.blocks
-                    .iter()
-                    .filter(|b| b.max_ts >= start && b.min_ts < end)
-                    .map(|b| (at, col.value_type, b)),
-            );
-            tables.push(ScanTable {
-                table: st.table,
-                tombstones: st.tombstones.clone(),
-            });
+    ) -> Result<Vec<ColumnScan<'s>>> {
+        type FieldSources<'s> = (Vec<ScanTable<'s>>, Vec<Piece>);
+        let mut per_field: Vec<FieldSources<'s>> =
+            fields.iter().map(|_| (Vec::new(), Vec::new())).collect();
+        if let Some(canonical) = self.catalog.canonical(series) {
+            for t in self.tables.iter() {
+                if t.meta.max_ts < start || t.meta.min_ts >= end {
+                    continue;
+                }
+                let Some(i) = t.reader.find_series(&canonical)? else {
+                    continue;
+                };
+                let tombstones = self.version.tombstones_for(&canonical, t.meta.max_seq);
+                for col in t.reader.columns_at(i) {
+                    let col = col?;
+                    for (k, _) in fields.iter().enumerate().filter(|(_, f)| **f == col.field) {
+                        let Some((tables, pieces)) = per_field.get_mut(k) else {
+                            continue;
+                        };
+                        let at = tables.len();
+                        pieces.reserve(col.blocks.len());
+                        pieces.extend(
+                            col.blocks
+                                .iter()
+                                .filter(|b| b.max_ts >= start && b.min_ts < end)
+                                .map(|b| Piece::block(at, col.value_type, b)),
+                        );
+                        tables.push(ScanTable {
+                            table: t,
+                            tombstones: tombstones.clone(),
+                        });
+                    }
+                }
+            }
         }
-        let mems = self
-            .mems
-            .iter()
-            .filter_map(|m| m.read(series, field, start, end))
-            .collect();
-        Ok(ColumnScan::new(
-            tables,
-            blocks,
-            mems,
-            &self.cache,
-            (start, end),
-        ))
+        Ok(per_field
+            .into_iter()
+            .zip(fields)
+            .map(|((tables, pieces), field)| {
+                let mems = self
+                    .mems
+                    .iter()
+                    .filter_map(|m| m.read(series, field, start, end))
+                    .collect();
+                ColumnScan::new(tables, pieces, mems, &self.cache, (start, end))
+            })
+            .collect())
     }
 
     /// The rollup of one series field at window width `window` (ns) over `[start, end)`, from

@@ -110,11 +110,29 @@ pub struct ColumnEntry<'a> {
 
 impl<'a> ColumnEntry<'a> {
     /// Reads and validates one column entry: its series index is below `series_count` and
-    /// every block lies inside the data section, which ends at `data_end`.
+    /// every block lies inside the data section, which ends at `data_end`, in time order.
     pub fn parse(
         cur: &mut Cursor<'a>,
         series_count: usize,
         data_end: u64,
+    ) -> Result<ColumnEntry<'a>, String> {
+        Self::read(cur, series_count, Some(data_end))
+    }
+
+    /// Reads a column entry of a meta section [`MetaLayout::parse`] has validated: the
+    /// header is checked as always, the block entries are only stepped over (five varints
+    /// each), which is what a lookup after open needs.
+    pub fn parse_validated(
+        cur: &mut Cursor<'a>,
+        series_count: usize,
+    ) -> Result<ColumnEntry<'a>, String> {
+        Self::read(cur, series_count, None)
+    }
+
+    fn read(
+        cur: &mut Cursor<'a>,
+        series_count: usize,
+        data_end: Option<u64>,
     ) -> Result<ColumnEntry<'a>, String> {
         let series = cur
             .count("column series", series_count.saturating_sub(1))
@@ -126,16 +144,33 @@ impl<'a> ColumnEntry<'a> {
         let value_type = ValueType::from_tag(cur.u8("value type").map_err(err)?).map_err(err)?;
         let count = cur.count("block count", usize::MAX).map_err(err)?;
         let before = cur.remaining();
-        let mut last_max = None;
-        for _ in 0..count {
-            let b = parse_block(cur, data_end)?;
-            if b.min_ts > b.max_ts || last_max.is_some_and(|m| b.min_ts <= m) {
-                return Err(format!(
-                    "block at {} of field {field:?} is out of time order",
-                    b.offset
-                ));
+        match data_end {
+            Some(data_end) => {
+                let mut last_max = None;
+                for _ in 0..count {
+                    let b = parse_block(cur, data_end)?;
+                    if b.min_ts > b.max_ts || last_max.is_some_and(|m| b.min_ts <= m) {
+                        return Err(format!(
+                            "block at {} of field {field:?} is out of time order",
+                            b.offset
+                        ));
+                    }
+                    last_max = Some(b.max_ts);
+                }
             }
-            last_max = Some(b.max_ts);
+            None => {
+                // A varint ends at each byte below 0x80: step over 5 per block.
+                let mut left = count.saturating_mul(BLOCK_FIELDS);
+                let mut used = 0;
+                while left > 0 {
+                    let Some(&b) = before.get(used) else {
+                        return Err("block list runs past the meta section".into());
+                    };
+                    left -= usize::from(b < 0x80);
+                    used += 1;
+                }
+                cur.bytes(used, "block list").map_err(err)?;
+            }
         }
         let used = before.len() - cur.remaining().len();
         Ok(ColumnEntry {
@@ -150,14 +185,15 @@ impl<'a> ColumnEntry<'a> {
     }
 }
 
+/// Varints per block entry: offset, length, points, min and max time.
+const BLOCK_FIELDS: usize = 5;
+
 fn parse_block(cur: &mut Cursor<'_>, data_end: u64) -> Result<BlockMeta, String> {
-    let offset = cur.uvarint("block offset").map_err(err)?;
-    let len = cur.count("block length", u32::MAX as usize).map_err(err)? as u32;
-    let points = cur
-        .count("block points", strata_codec::MAX_BLOCK_POINTS)
-        .map_err(err)? as u32;
-    let min_ts = cur.ivarint("block min time").map_err(err)?;
-    let max_ts = cur.ivarint("block max time").map_err(err)?;
+    let b = decode_block(cur)?;
+    let (offset, len) = (b.offset, b.len);
+    if u64::from(b.points) > strata_codec::MAX_BLOCK_POINTS as u64 {
+        return Err(format!("block at {offset} claims {} points", b.points));
+    }
     let end = offset
         .checked_add(u64::from(len) + BLOCK_TRAILER as u64)
         .filter(|&end| offset >= HEADER_LEN as u64 && end <= data_end);
@@ -166,6 +202,16 @@ fn parse_block(cur: &mut Cursor<'_>, data_end: u64) -> Result<BlockMeta, String>
             "block at {offset} (+{len}) lies outside the data section"
         ));
     }
+    Ok(b)
+}
+
+/// Reads one block entry without checking it against the file (see [`parse_block`]).
+fn decode_block(cur: &mut Cursor<'_>) -> Result<BlockMeta, String> {
+    let offset = cur.uvarint("block offset").map_err(err)?;
+    let len = cur.count("block length", u32::MAX as usize).map_err(err)? as u32;
+    let points = cur.count("block points", u32::MAX as usize).map_err(err)? as u32;
+    let min_ts = cur.ivarint("block min time").map_err(err)?;
+    let max_ts = cur.ivarint("block max time").map_err(err)?;
     Ok(BlockMeta {
         offset,
         len,
@@ -217,7 +263,7 @@ impl Iterator for Blocks<'_> {
             return None;
         }
         self.left -= 1;
-        let b = parse_block(&mut self.cur, u64::MAX).ok();
+        let b = decode_block(&mut self.cur).ok();
         if b.is_none() {
             self.left = 0;
         }

@@ -61,7 +61,7 @@ impl<'a> Iterator for Columns<'a> {
         }
         let r = self.reader;
         let at = r.meta_offset + self.cur.position();
-        let col = ColumnEntry::parse(&mut self.cur, r.series_at.len(), r.footer.meta_offset);
+        let col = ColumnEntry::parse_validated(&mut self.cur, r.series_at.len());
         Some(col.map_err(|reason| {
             // Validated on open: this only happens if the file changed underneath.
             self.cur = Cursor::new(&[]);
