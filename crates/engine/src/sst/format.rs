@@ -449,6 +449,21 @@ mod tests {
     }
 
     #[test]
+    fn stepping_over_blocks_finds_the_same_entries_as_validating_them() {
+        let blocks = vec![block(10, -5, 300), block(1 << 20, 301, 1 << 40)];
+        let bytes = meta(&["a", "b"], &[(0, "x", blocks.clone()), (1, "yy", vec![])]);
+        let l = MetaLayout::parse(&bytes, 1 << 30).unwrap();
+        let mut cur = Cursor::new(&bytes[l.columns_at[0] as usize..]);
+        let x = ColumnEntry::parse_validated(&mut cur, 2).unwrap();
+        assert_eq!(x.blocks.iter().collect::<Vec<_>>(), blocks);
+        let y = ColumnEntry::parse_validated(&mut cur, 2).unwrap();
+        assert_eq!((y.series, y.field, y.blocks.len()), (1, "yy", 0));
+        // A block list cut short is an error, not a shorter list.
+        let cut = &bytes[l.columns_at[0] as usize..l.columns_at[1] as usize - 2];
+        assert!(ColumnEntry::parse_validated(&mut Cursor::new(cut), 2).is_err());
+    }
+
+    #[test]
     fn disorder_and_stray_blocks_are_refused() {
         let refused = |keys: &[&str], cols: &[(u32, &str, Vec<BlockMeta>)]| {
             MetaLayout::parse(&meta(keys, cols), 100).unwrap_err()
