@@ -1,7 +1,9 @@
-//! The block cache: a byte-bounded LRU of *decoded* blocks, keyed by (SSTable id, block
-//! offset). Compressed blocks are already in the page cache through the memory map, so the
-//! cache keeps what costs CPU to rebuild: the decoded timestamps and values. Hits and misses
-//! are counted for `/metrics`.
+//! The block cache: a byte-bounded LRU of what costs CPU to rebuild from an SSTable, keyed by
+//! (SSTable id, file offset of what was decoded): decoded blocks (timestamps and values) and
+//! a series' decoded column entries (field names, types, block lists; an open table keeps
+//! none of those in memory, see `sst::reader`). Index entries sit in the meta section and
+//! blocks before it, so the two kinds never share a key. Compressed bytes are already in the
+//! page cache through the memory map. Hits and misses are counted for `/metrics`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -10,13 +12,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use parking_lot::Mutex;
 
 use crate::column::ColumnData;
+use crate::sst::OwnedColumn;
 
-/// (table id, block offset).
+/// (table id, file offset of the block or index entry).
 pub type BlockKey = (u64, u64);
+
+/// What the cache holds.
+#[derive(Debug, Clone)]
+enum Cached {
+    Block(Arc<ColumnData>),
+    Columns(Arc<[OwnedColumn]>),
+}
 
 #[derive(Debug, Default)]
 struct Inner {
-    entries: HashMap<BlockKey, (Arc<ColumnData>, u64, usize)>,
+    entries: HashMap<BlockKey, (Cached, u64, usize)>,
     /// Recency order: tick -> key; the smallest tick is evicted first.
     order: BTreeMap<u64, BlockKey>,
     bytes: usize,
@@ -44,6 +54,14 @@ fn weight(c: &ColumnData) -> usize {
     64 + c.ts.len() * 8 + values
 }
 
+/// Approximate heap bytes of a series' decoded column entries.
+fn columns_weight(cols: &[OwnedColumn]) -> usize {
+    cols.iter()
+        .map(|c| 64 + c.field.len() + std::mem::size_of_val(&*c.blocks))
+        .sum::<usize>()
+        + 32
+}
+
 impl BlockCache {
     /// A cache holding at most `capacity` bytes (0 disables it).
     pub fn new(capacity: usize) -> Self {
@@ -55,7 +73,33 @@ impl BlockCache {
         }
     }
 
+    /// A decoded block.
     pub fn get(&self, key: BlockKey) -> Option<Arc<ColumnData>> {
+        match self.lookup(key)? {
+            Cached::Block(b) => Some(b),
+            Cached::Columns(_) => None,
+        }
+    }
+
+    pub fn insert(&self, key: BlockKey, data: Arc<ColumnData>) {
+        let w = weight(&data);
+        self.put(key, Cached::Block(data), w);
+    }
+
+    /// A series' decoded column entries.
+    pub fn get_columns(&self, key: BlockKey) -> Option<Arc<[OwnedColumn]>> {
+        match self.lookup(key)? {
+            Cached::Columns(c) => Some(c),
+            Cached::Block(_) => None,
+        }
+    }
+
+    pub fn insert_columns(&self, key: BlockKey, columns: Arc<[OwnedColumn]>) {
+        let w = columns_weight(&columns);
+        self.put(key, Cached::Columns(columns), w);
+    }
+
+    fn lookup(&self, key: BlockKey) -> Option<Cached> {
         if self.capacity == 0 {
             return None;
         }
@@ -76,8 +120,7 @@ impl BlockCache {
         Some(data)
     }
 
-    pub fn insert(&self, key: BlockKey, data: Arc<ColumnData>) {
-        let w = weight(&data);
+    fn put(&self, key: BlockKey, data: Cached, w: usize) {
         if self.capacity == 0 || w > self.capacity / 4 {
             return;
         }
@@ -100,7 +143,7 @@ impl BlockCache {
         }
     }
 
-    /// Drops every block of a table (when it is deleted).
+    /// Drops every entry of a table (when it is deleted).
     pub fn evict_table(&self, table: u64) {
         let mut inner = self.inner.lock();
         let keys: Vec<BlockKey> = inner
@@ -145,6 +188,25 @@ mod tests {
             c.push(i, &FieldValue::Float(1.0));
         }
         Arc::new(c)
+    }
+
+    #[test]
+    fn index_entries_share_the_budget_and_never_pass_for_blocks() {
+        let cache = BlockCache::new(1 << 20);
+        let cols: Arc<[OwnedColumn]> = vec![OwnedColumn {
+            field: "usage".into(),
+            value_type: ValueType::Float,
+            blocks: Box::new([]),
+        }]
+        .into();
+        cache.insert_columns((7, 5000), cols.clone());
+        cache.insert((7, 10), block(10));
+        assert_eq!(cache.get_columns((7, 5000)).as_deref(), Some(&*cols));
+        assert!(cache.get((7, 5000)).is_none(), "an index entry is not a block");
+        assert!(cache.get_columns((7, 10)).is_none(), "a block is not an index entry");
+        assert!(cache.bytes() >= 64 + 5 + 64 + 10 * 16);
+        cache.evict_table(7);
+        assert_eq!(cache.bytes(), 0);
     }
 
     #[test]

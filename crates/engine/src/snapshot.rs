@@ -19,6 +19,7 @@ use crate::error::Result;
 use crate::memtable::MemTable;
 use crate::rollup::Rollup;
 use crate::scan::{ColumnScan, Piece, ScanTable};
+use crate::sst::OwnedColumn;
 use crate::version::{TableHandle, Version};
 
 /// A consistent read view.
@@ -126,8 +127,8 @@ impl Snapshot {
     }
 
     /// One scan per field of `fields` (aligned with it). The series' key is looked up once
-    /// per table (time range, bloom filter, binary search) and its column entries are walked
-    /// once, whatever the number of fields.
+    /// per table (time range, bloom filter, binary search); its column entries come decoded
+    /// from the block cache, or are parsed from the table's index once and cached.
     fn scans<'s>(
         &'s self,
         series: SeriesId,
@@ -147,19 +148,30 @@ impl Snapshot {
                     continue;
                 };
                 let tombstones = self.version.tombstones_for(&canonical, t.meta.max_seq);
-                for col in t.reader.columns_at(i) {
-                    let col = col?;
-                    for (k, _) in fields.iter().enumerate().filter(|(_, f)| **f == col.field) {
+                let key = (t.meta.id, t.reader.columns_offset(i));
+                let columns = match self.cache.get_columns(key) {
+                    Some(c) => c,
+                    None => {
+                        let c: Arc<[OwnedColumn]> = t.reader.owned_columns(i)?.into();
+                        self.cache.insert_columns(key, c.clone());
+                        c
+                    }
+                };
+                for col in columns.iter() {
+                    for (k, _) in fields
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, f)| **f == &*col.field)
+                    {
                         let Some((tables, pieces)) = per_field.get_mut(k) else {
                             continue;
                         };
                         let at = tables.len();
-                        pieces.reserve(col.blocks.len());
                         pieces.extend(
                             col.blocks
                                 .iter()
                                 .filter(|b| b.max_ts >= start && b.min_ts < end)
-                                .map(|b| Piece::block(at, col.value_type, b)),
+                                .map(|b| Piece::block(at, col.value_type, *b)),
                         );
                         tables.push(ScanTable {
                             table: t,

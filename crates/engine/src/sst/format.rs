@@ -185,6 +185,25 @@ impl<'a> ColumnEntry<'a> {
     }
 }
 
+/// A column entry decoded into owned memory: what the block cache keeps of a series' index
+/// entries once a read has parsed them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OwnedColumn {
+    pub field: Box<str>,
+    pub value_type: ValueType,
+    pub blocks: Box<[BlockMeta]>,
+}
+
+impl From<ColumnEntry<'_>> for OwnedColumn {
+    fn from(c: ColumnEntry<'_>) -> OwnedColumn {
+        OwnedColumn {
+            field: c.field.into(),
+            value_type: c.value_type,
+            blocks: c.blocks.iter().collect(),
+        }
+    }
+}
+
 /// Varints per block entry: offset, length, points, min and max time.
 const BLOCK_FIELDS: usize = 5;
 

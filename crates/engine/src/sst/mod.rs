@@ -6,7 +6,7 @@ pub mod format;
 pub mod reader;
 pub mod writer;
 
-pub use format::{BlockList, BlockMeta, ColumnEntry};
+pub use format::{BlockList, BlockMeta, ColumnEntry, OwnedColumn};
 pub use reader::Columns;
 pub use reader::SstReader;
 pub use writer::{SstInfo, SstWriter};

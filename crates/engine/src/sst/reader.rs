@@ -15,7 +15,7 @@ use strata_codec::varint::Cursor;
 use super::bloom::Bloom;
 use super::format::{
     BLOCK_TRAILER, BlockMeta, ColumnEntry, FOOTER_LEN, Footer, HEADER_LEN, MAGIC, MetaLayout,
-    VERSION, series_entry,
+    OwnedColumn, VERSION, series_entry,
 };
 use crate::cache::BlockCache;
 use crate::column::ColumnData;
@@ -250,6 +250,20 @@ impl SstReader {
             Some(i) => self.columns_at(i),
             None => self.columns_in(0, 0),
         })
+    }
+
+    /// The file offset where series `i`'s column entries start: the block cache's key for
+    /// them (inside the meta section, so never a block's offset).
+    pub fn columns_offset(&self, i: usize) -> u64 {
+        let at = self.columns_at.get(i).map_or(0, |&o| o as usize);
+        (self.meta_offset + at) as u64
+    }
+
+    /// Series `i`'s column entries decoded into owned memory (for the block cache).
+    pub fn owned_columns(&self, i: usize) -> Result<Vec<OwnedColumn>> {
+        self.columns_at(i)
+            .map(|c| c.map(OwnedColumn::from))
+            .collect()
     }
 
     /// One column of series `i`, if the file holds it.
