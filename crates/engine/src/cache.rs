@@ -202,8 +202,14 @@ mod tests {
         cache.insert_columns((7, 5000), cols.clone());
         cache.insert((7, 10), block(10));
         assert_eq!(cache.get_columns((7, 5000)).as_deref(), Some(&*cols));
-        assert!(cache.get((7, 5000)).is_none(), "an index entry is not a block");
-        assert!(cache.get_columns((7, 10)).is_none(), "a block is not an index entry");
+        assert!(
+            cache.get((7, 5000)).is_none(),
+            "an index entry is not a block"
+        );
+        assert!(
+            cache.get_columns((7, 10)).is_none(),
+            "a block is not an index entry"
+        );
         assert!(cache.bytes() >= 64 + 5 + 64 + 10 * 16);
         cache.evict_table(7);
         assert_eq!(cache.bytes(), 0);
