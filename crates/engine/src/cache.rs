@@ -99,6 +99,34 @@ impl BlockCache {
         self.put(key, Cached::Columns(columns), w);
     }
 
+    /// The block at `key`, decoded by `load` (and cached) on a miss.
+    pub fn block_or_load(
+        &self,
+        key: BlockKey,
+        load: impl FnOnce() -> crate::Result<ColumnData>,
+    ) -> crate::Result<Arc<ColumnData>> {
+        if let Some(b) = self.get(key) {
+            return Ok(b);
+        }
+        let b = Arc::new(load()?);
+        self.insert(key, b.clone());
+        Ok(b)
+    }
+
+    /// The column entries at `key`, decoded by `load` (and cached) on a miss.
+    pub fn columns_or_load(
+        &self,
+        key: BlockKey,
+        load: impl FnOnce() -> crate::Result<Vec<OwnedColumn>>,
+    ) -> crate::Result<Arc<[OwnedColumn]>> {
+        if let Some(c) = self.get_columns(key) {
+            return Ok(c);
+        }
+        let c: Arc<[OwnedColumn]> = load()?.into();
+        self.insert_columns(key, c.clone());
+        Ok(c)
+    }
+
     fn lookup(&self, key: BlockKey) -> Option<Cached> {
         if self.capacity == 0 {
             return None;

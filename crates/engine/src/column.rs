@@ -130,9 +130,9 @@ impl ColumnData {
 
     /// The points with `start <= ts < end` of a sorted column.
     pub fn slice(&self, start: i64, end: i64) -> ColumnData {
-        let r = self.range_indices(start, end);
-        let idx: Vec<usize> = r.collect();
-        self.gather(&idx)
+        let mut out = ColumnData::new(self.value_type());
+        out.extend_from_range(self, self.range_indices(start, end));
+        out
     }
 
     /// Drops the points for which `dead(ts)` holds.
@@ -148,6 +148,14 @@ impl ColumnData {
         self.extend_from(&other.ts, other.values.as_ref());
     }
 
+    /// Appends the points of `other` at index range `r` (clamped; same type, all later
+    /// timestamps).
+    pub fn extend_from_range(&mut self, other: &ColumnData, r: std::ops::Range<usize>) {
+        let end = r.end.min(other.len());
+        let r = r.start.min(end)..end;
+        self.extend_from(&other.ts[r.clone()], other.values.as_ref().slice(r));
+    }
+
     /// Appends borrowed points (`ts` and `values` of equal length, same type, all later
     /// timestamps); values of another type append nothing.
     pub fn extend_from(&mut self, ts: &[i64], values: ColumnRef<'_>) {
@@ -160,6 +168,15 @@ impl ColumnData {
             _ => return,
         }
         self.ts.extend_from_slice(ts);
+    }
+
+    /// Folds `newer` into the run accumulated so far in `acc` (see [`ColumnData::merge`]):
+    /// what every multi-source read does, oldest source first.
+    pub fn merge_into(acc: &mut Option<ColumnData>, newer: ColumnData) {
+        *acc = Some(match acc.take() {
+            None => newer,
+            Some(old) => ColumnData::merge(&old, &newer),
+        });
     }
 
     /// Merges two sorted, deduplicated runs; on equal timestamps `newer` wins. If the types

@@ -28,15 +28,12 @@ impl WalkedColumn<'_> {
     pub fn merge(&self, version: &Version, dec: &mut BlockDecoder) -> Result<Option<ColumnData>> {
         let mut acc: Option<ColumnData> = None;
         for (t, col) in &self.sources {
-            let mut data = t.reader.read_column(col, i64::MIN, i64::MAX, dec, None)?;
+            let mut data = t.reader.read_column(col, i64::MIN, i64::MAX, dec)?;
             drop_deleted(
                 &version.tombstones_for(self.series, t.meta.max_seq),
                 &mut data,
             );
-            acc = Some(match acc {
-                None => data,
-                Some(old) => ColumnData::merge(&old, &data),
-            });
+            ColumnData::merge_into(&mut acc, data);
         }
         Ok(acc.filter(|c| !c.is_empty()))
     }

@@ -225,17 +225,18 @@ pub(crate) fn read(
     let mut dec = BlockDecoder::default();
     let mut cols: Vec<Option<ColumnData>> = vec![None; STATS.len()];
     for t in tables {
-        for (i, stat) in STATS.iter().enumerate() {
-            let name = column_name(field, window, stat);
-            let Some(col) = t.reader.column(canonical, &name)? else {
+        let Some(series) = t.reader.find_series(canonical)? else {
+            continue;
+        };
+        for (slot, stat) in cols.iter_mut().zip(STATS) {
+            let Some(col) = t
+                .reader
+                .column_at(series, &column_name(field, window, stat))?
+            else {
                 continue;
             };
-            let data = t.reader.read_column(&col, start, end, &mut dec, None)?;
-            let slot = &mut cols[i];
-            *slot = Some(match slot.take() {
-                None => data,
-                Some(old) => ColumnData::merge(&old, &data),
-            });
+            let data = t.reader.read_column(&col, start, end, &mut dec)?;
+            ColumnData::merge_into(slot, data);
         }
     }
     let mut it = cols.into_iter();

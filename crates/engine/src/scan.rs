@@ -31,6 +31,10 @@ pub struct Chunk {
 }
 
 impl Chunk {
+    fn empty() -> Chunk {
+        Chunk::whole(ColumnData::new(ValueType::Float))
+    }
+
     fn whole(data: ColumnData) -> Chunk {
         let range = 0..data.len();
         Chunk {
@@ -59,9 +63,10 @@ impl Chunk {
         self.data.value_type()
     }
 
-    /// Appends the chunk's points to `out` (same type; later points than `out` holds).
+    /// Appends the chunk's points to `out` (later points than `out` holds; a chunk of
+    /// another type, which write validation rules out, appends nothing).
     pub fn append_to(&self, out: &mut ColumnData) {
-        out.extend_from(self.ts(), self.values());
+        out.extend_from_range(&self.data, self.range.clone());
     }
 }
 
@@ -212,10 +217,7 @@ impl<'s> ColumnScan<'s> {
     pub fn collect(mut self) -> Result<Option<ColumnData>> {
         let mut out: Option<ColumnData> = None;
         while let Some(chunk) = self.next_chunk()? {
-            let col = out.get_or_insert_with(|| ColumnData::new(chunk.value_type()));
-            if col.value_type() == chunk.value_type() {
-                chunk.append_to(col);
-            }
+            chunk.append_to(out.get_or_insert_with(|| ColumnData::new(chunk.value_type())));
         }
         Ok(out)
     }
@@ -243,9 +245,6 @@ impl<'s> ColumnScan<'s> {
         let extra = have.saturating_sub(n);
         let last = chunks.len() - 1;
         for (i, mut chunk) in chunks.into_iter().enumerate() {
-            if chunk.value_type() != out.value_type() {
-                continue;
-            }
             if from_end && i == 0 {
                 chunk.range.start += extra.min(chunk.len());
             } else if !from_end && i == last {
@@ -265,33 +264,25 @@ impl<'s> ColumnScan<'s> {
             let age = self.pieces.get(i).map_or(0, |p| p.age);
             parts.push((age, self.load_piece(i)?));
         }
-        // Oldest first; the oldest piece's type wins (write validation rules out others).
+        // Oldest first, as compaction merges the same pieces.
         parts.sort_by_key(|(age, _)| *age);
         let mut merged: Option<ColumnData> = None;
         for (_, chunk) in parts.into_iter().filter(|(_, c)| !c.is_empty()) {
             let mut data = ColumnData::new(chunk.value_type());
             chunk.append_to(&mut data);
-            merged = Some(match merged {
-                None => data,
-                Some(old) if old.value_type() == data.value_type() => {
-                    ColumnData::merge(&old, &data)
-                }
-                Some(old) => old,
-            });
+            ColumnData::merge_into(&mut merged, data);
         }
-        Ok(Chunk::whole(
-            merged.unwrap_or_else(|| ColumnData::new(ValueType::Float)),
-        ))
+        Ok(merged.map_or_else(Chunk::empty, Chunk::whole))
     }
 
     /// One piece's points in range, tombstones applied.
     fn load_piece(&mut self, i: usize) -> Result<Chunk> {
         let Some(piece) = self.pieces.get_mut(i) else {
-            return Ok(Chunk::whole(ColumnData::new(ValueType::Float)));
+            return Ok(Chunk::empty());
         };
         let (table, block, value_type) = match std::mem::replace(&mut piece.source, Source::Taken) {
             Source::Mem(data) => return Ok(Chunk::whole(data)),
-            Source::Taken => return Ok(Chunk::whole(ColumnData::new(ValueType::Float))),
+            Source::Taken => return Ok(Chunk::empty()),
             Source::Block {
                 table,
                 block,
@@ -299,21 +290,16 @@ impl<'s> ColumnScan<'s> {
             } => (table, block, value_type),
         };
         let Some(st) = self.tables.get(table) else {
-            return Ok(Chunk::whole(ColumnData::new(value_type)));
+            return Ok(Chunk::empty());
         };
-        let key = (st.table.meta.id, block.offset);
-        let data = match self.cache.get(key) {
-            Some(data) => data,
-            None => {
+        let dec = &mut self.dec;
+        let data = self
+            .cache
+            .block_or_load((st.table.meta.id, block.offset), || {
                 let mut data = ColumnData::new(value_type);
-                st.table
-                    .reader
-                    .read_block(&block, &mut self.dec, &mut data)?;
-                let data = Arc::new(data);
-                self.cache.insert(key, data.clone());
-                data
-            }
-        };
+                st.table.reader.read_block(&block, dec, &mut data)?;
+                Ok(data)
+            })?;
         let range = data.range_indices(self.start, self.end);
         let chunk = Chunk { data, range };
         if st.tombstones.is_empty() {

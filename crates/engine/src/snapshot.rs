@@ -19,7 +19,6 @@ use crate::error::Result;
 use crate::memtable::MemTable;
 use crate::rollup::Rollup;
 use crate::scan::{ColumnScan, Piece, ScanTable};
-use crate::sst::OwnedColumn;
 use crate::version::{TableHandle, Version};
 
 /// A consistent read view.
@@ -91,6 +90,7 @@ impl Snapshot {
         start: i64,
         end: i64,
     ) -> Result<ColumnScan<'_>> {
+        // `scans` returns one scan per field asked for.
         let mut scans = self.scans(series, &[field], start, end)?;
         Ok(scans.pop().unwrap_or_else(|| {
             ColumnScan::new(
@@ -148,15 +148,11 @@ impl Snapshot {
                     continue;
                 };
                 let tombstones = self.version.tombstones_for(&canonical, t.meta.max_seq);
-                let key = (t.meta.id, t.reader.columns_offset(i));
-                let columns = match self.cache.get_columns(key) {
-                    Some(c) => c,
-                    None => {
-                        let c: Arc<[OwnedColumn]> = t.reader.owned_columns(i)?.into();
-                        self.cache.insert_columns(key, c.clone());
-                        c
-                    }
-                };
+                let columns = self
+                    .cache
+                    .columns_or_load((t.meta.id, t.reader.columns_offset(i)), || {
+                        t.reader.owned_columns(i)
+                    })?;
                 for col in columns.iter() {
                     for (k, _) in fields
                         .iter()

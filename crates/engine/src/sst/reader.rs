@@ -5,10 +5,8 @@
 //! per series whatever its keys' length. Blocks are decoded on demand after checking each
 //! block's CRC32C. Corruption is an error naming file and offset.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-
 use memmap2::Mmap;
+use std::path::{Path, PathBuf};
 use strata_codec::BlockDecoder;
 use strata_codec::varint::Cursor;
 
@@ -17,7 +15,6 @@ use super::format::{
     BLOCK_TRAILER, BlockMeta, ColumnEntry, FOOTER_LEN, Footer, HEADER_LEN, MAGIC, MetaLayout,
     OwnedColumn, VERSION, series_entry,
 };
-use crate::cache::BlockCache;
 use crate::column::ColumnData;
 use crate::error::{Error, Result};
 
@@ -244,14 +241,6 @@ impl SstReader {
         self.columns_in(i, (i + 1).min(self.series_count()))
     }
 
-    /// The columns of one series (by canonical key), empty if the file lacks it.
-    pub fn columns_of(&self, canonical: &str) -> Result<Columns<'_>> {
-        Ok(match self.find_series(canonical)? {
-            Some(i) => self.columns_at(i),
-            None => self.columns_in(0, 0),
-        })
-    }
-
     /// The file offset where series `i`'s column entries start: the block cache's key for
     /// them (inside the meta section, so never a block's offset).
     pub fn columns_offset(&self, i: usize) -> u64 {
@@ -275,14 +264,6 @@ impl SstReader {
             }
         }
         Ok(None)
-    }
-
-    /// One column of one series (by canonical key), if the file holds it.
-    pub fn column(&self, canonical: &str, field: &str) -> Result<Option<ColumnEntry<'_>>> {
-        match self.find_series(canonical)? {
-            Some(i) => self.column_at(i, field),
-            None => Ok(None),
-        }
     }
 
     /// Every column, in file order (series order, then field order).
@@ -321,39 +302,24 @@ impl SstReader {
     }
 
     /// The points of one column with `start <= ts < end`, decoding only the blocks that
-    /// overlap the range; decoded blocks come from and go to `cache` under `table_id`.
+    /// overlap the range (for compaction and rollups; queries go through the block cache in
+    /// [`crate::scan`]).
     pub fn read_column(
         &self,
         column: &ColumnEntry<'_>,
         start: i64,
         end: i64,
         dec: &mut BlockDecoder,
-        cache: Option<(&BlockCache, u64)>,
     ) -> Result<ColumnData> {
         let mut out = ColumnData::new(column.value_type);
+        let mut block = ColumnData::new(column.value_type);
         for b in column.blocks.iter() {
             if b.max_ts < start || b.min_ts >= end {
                 continue;
             }
-            let cached = cache.and_then(|(c, id)| c.get((id, b.offset)));
-            let block = match cached {
-                Some(block) => block,
-                None => {
-                    let mut block = ColumnData::new(column.value_type);
-                    self.read_block(&b, dec, &mut block)?;
-                    let block = Arc::new(block);
-                    if let Some((c, id)) = cache {
-                        c.insert((id, b.offset), block.clone());
-                    }
-                    block
-                }
-            };
+            self.read_block(&b, dec, &mut block)?;
             // Blocks of a column are sorted and disjoint: append the part in range.
-            if b.min_ts >= start && b.max_ts < end {
-                out.append(&block);
-            } else {
-                out.append(&block.slice(start, end));
-            }
+            out.extend_from_range(&block, block.range_indices(start, end));
         }
         Ok(out)
     }
@@ -402,11 +368,7 @@ mod tests {
         for (i, key) in keys.iter().enumerate() {
             assert_eq!(r.series_key(i).unwrap(), key);
             assert_eq!(r.find_series(key).unwrap(), Some(i));
-            let fields: Vec<&str> = r
-                .columns_of(key)
-                .unwrap()
-                .map(|c| c.unwrap().field)
-                .collect();
+            let fields: Vec<&str> = r.columns_at(i).map(|c| c.unwrap().field).collect();
             assert_eq!(
                 fields,
                 if i % 2 == 0 {
@@ -415,16 +377,14 @@ mod tests {
                     vec!["a"]
                 }
             );
-            let a = r.column(key, "a").unwrap().unwrap();
+            let a = r.column_at(i, "a").unwrap().unwrap();
             assert_eq!(a.blocks.len(), 2, "block size 2 cuts 3 points in two");
             let mut dec = BlockDecoder::default();
-            let data = r
-                .read_column(&a, i as i64 + 5, i64::MAX, &mut dec, None)
-                .unwrap();
+            let data = r.read_column(&a, i as i64 + 5, i64::MAX, &mut dec).unwrap();
             assert_eq!(data.ts, vec![i as i64 + 10, i as i64 + 20]);
         }
         assert_eq!(r.find_series("cpu,host=zzz").unwrap(), None);
-        assert!(r.column(&keys[1], "b").unwrap().is_none());
+        assert!(r.column_at(1, "b").unwrap().is_none());
         assert_eq!(r.columns().count(), 75);
         assert_eq!(r.columns_at(50).count(), 0);
         assert!(r.series_key(50).is_err());
