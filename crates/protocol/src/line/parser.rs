@@ -1,5 +1,7 @@
 //! The line-protocol grammar: turns a body into points, all or nothing.
 
+use std::borrow::Cow;
+
 use super::cursor::{Cursor, KEY_STOP, MEASUREMENT_STOP, TIMESTAMP_STOP, VALUE_STOP};
 use super::value::{self, ValueError};
 use crate::error::{ProtocolError, excerpt};
@@ -160,29 +162,37 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
+    /// Scans a tag or field key and the `=` after it, returning the key and where it
+    /// starts; `empty` and `no_equals` build the error for a missing key or `=` from the
+    /// line and column (and the key).
+    fn key_and_equals(
+        &mut self,
+        empty: impl FnOnce(usize, usize) -> ProtocolError,
+        no_equals: impl FnOnce(usize, usize, String) -> ProtocolError,
+    ) -> Result<(Cow<'a, str>, usize), ProtocolError> {
+        let key_pos = self.cur.pos();
+        let key = self.cur.scan_token(KEY_STOP, key_escapable)?;
+        if key.is_empty() {
+            return Err(empty(self.cur.line(), self.cur.column(key_pos)));
+        }
+        if self.cur.peek() != Some(b'=') {
+            let column = self.cur.column(self.cur.pos());
+            return Err(no_equals(self.cur.line(), column, excerpt(&key)));
+        }
+        self.cur.bump();
+        Ok((key, key_pos))
+    }
+
     fn parse_tag(
         &mut self,
         batch: &mut PointBatch<'a>,
         start: PointStart,
         seen: &mut KeyFilter,
     ) -> Result<(), ProtocolError> {
-        let key_pos = self.cur.pos();
-        let key = self.cur.scan_token(KEY_STOP, key_escapable)?;
-        if key.is_empty() {
-            return Err(ProtocolError::LineEmptyTagKey {
-                line: self.cur.line(),
-                column: self.cur.column(key_pos),
-            });
-        }
-        if self.cur.peek() != Some(b'=') {
-            return Err(ProtocolError::LineTagMissingEquals {
-                line: self.cur.line(),
-                column: self.cur.column(self.cur.pos()),
-                tag: excerpt(&key),
-            });
-        }
-        self.cur.bump();
-
+        let (key, key_pos) = self.key_and_equals(
+            |line, column| ProtocolError::LineEmptyTagKey { line, column },
+            |line, column, tag| ProtocolError::LineTagMissingEquals { line, column, tag },
+        )?;
         let value_pos = self.cur.pos();
         let value = self.cur.scan_token(KEY_STOP, key_escapable)?;
         if self.cur.peek() == Some(b'=') {
@@ -216,22 +226,14 @@ impl<'a> Parser<'a> {
         start: PointStart,
         seen: &mut KeyFilter,
     ) -> Result<(), ProtocolError> {
-        let key_pos = self.cur.pos();
-        let key = self.cur.scan_token(KEY_STOP, key_escapable)?;
-        if key.is_empty() {
-            return Err(ProtocolError::LineEmptyFieldKey {
-                line: self.cur.line(),
-                column: self.cur.column(key_pos),
-            });
-        }
-        if self.cur.peek() != Some(b'=') {
-            return Err(ProtocolError::LineFieldMissingEquals {
-                line: self.cur.line(),
-                column: self.cur.column(self.cur.pos()),
-                field: excerpt(&key),
-            });
-        }
-        self.cur.bump();
+        let (key, _) = self.key_and_equals(
+            |line, column| ProtocolError::LineEmptyFieldKey { line, column },
+            |line, column, field| ProtocolError::LineFieldMissingEquals {
+                line,
+                column,
+                field,
+            },
+        )?;
 
         let value = if self.cur.peek() == Some(b'"') {
             self.parse_string_value(&key)?
