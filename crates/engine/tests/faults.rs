@@ -7,7 +7,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use strata_engine::io::{FaultyFs, FileSystem};
-use strata_engine::{Engine, EngineOptions, Error, FieldValue, Point, SeriesKey};
+use strata_engine::{Engine, EngineOptions, Error, FieldValue, Point};
+
+mod common;
+use common::{count_points, host_key};
 
 fn opts(dir: &Path) -> EngineOptions {
     EngineOptions {
@@ -19,7 +22,7 @@ fn opts(dir: &Path) -> EngineOptions {
 fn batch(start: i64, n: i64) -> Vec<Point> {
     (start..start + n)
         .map(|i| Point {
-            series: SeriesKey::new("m", vec![("host".into(), format!("h{}", i % 2))]),
+            series: host_key(i % 2),
             fields: vec![("v".into(), FieldValue::Float(i as f64 * 0.5))],
             timestamp: i * 1_000_000_000,
         })
@@ -27,18 +30,7 @@ fn batch(start: i64, n: i64) -> Vec<Point> {
 }
 
 fn count(engine: &Engine) -> Result<usize, Error> {
-    let snap = engine.snapshot();
-    let mut n = 0;
-    for h in 0..2 {
-        let key = SeriesKey::new("m", vec![("host".into(), format!("h{h}"))]);
-        if let Some(id) = engine.catalog().lookup(&key.canonical()) {
-            n += snap
-                .read(id, "v", i64::MIN, i64::MAX)?
-                .map(|c| c.len())
-                .unwrap_or(0);
-        }
-    }
-    Ok(n)
+    count_points(engine, 2, &["v"])
 }
 
 #[test]

@@ -5,7 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
-use strata_engine::{Engine, EngineOptions, Error, FieldValue, Point, SeriesKey};
+use strata_engine::{Engine, EngineOptions, Error, FieldValue, Point};
+
+mod common;
+use common::{count_points, host_key};
 
 fn opts(dir: &Path) -> EngineOptions {
     EngineOptions {
@@ -18,7 +21,7 @@ fn opts(dir: &Path) -> EngineOptions {
 fn batch(start: i64, n: i64) -> Vec<Point> {
     (start..start + n)
         .map(|i| Point {
-            series: SeriesKey::new("m", vec![("host".into(), format!("h{}", i % 3))]),
+            series: host_key(i % 3),
             fields: vec![
                 ("v".into(), FieldValue::Float(i as f64 * 0.25)),
                 ("n".into(), FieldValue::String(format!("s{}", i % 5))),
@@ -28,22 +31,8 @@ fn batch(start: i64, n: i64) -> Vec<Point> {
         .collect()
 }
 
-/// Points of every series and field, read through a snapshot.
 fn count(engine: &Engine) -> Result<usize, Error> {
-    let snap = engine.snapshot();
-    let mut n = 0;
-    for h in 0..3 {
-        let key = SeriesKey::new("m", vec![("host".into(), format!("h{h}"))]);
-        if let Some(id) = engine.catalog().lookup(&key.canonical()) {
-            for field in ["v", "n"] {
-                n += snap
-                    .read(id, field, i64::MIN, i64::MAX)?
-                    .map(|c| c.len())
-                    .unwrap_or(0);
-            }
-        }
-    }
-    Ok(n)
+    count_points(engine, 3, &["v", "n"])
 }
 
 fn only_file(dir: &Path, ext: &str) -> PathBuf {
