@@ -2,10 +2,51 @@
 //! windows); each field becomes a column of optional values over those rows. Also picks the
 //! rows that `limit` and `order` keep.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 
+use crate::budget::Budget;
+use crate::error::QueryError;
+use crate::execute::Built;
 use crate::request::Order;
 use crate::result::FieldOut;
+
+/// Lays out one output series from its fields: `keys[f]` are the sorted timestamps (or
+/// window starts) field `f` (named `names[f]`) has values at, `value(f, i)` its value at
+/// `keys[f][i]`. The rows are the union of the keys, cut to `limit` in `order`, charged to
+/// `budget`, stamped by `stamp` and listed newest first for a descending order; fields with
+/// no row left are dropped. `None` if no row remains.
+pub(crate) fn lay_out(
+    names: &[&str],
+    keys: &[&[i64]],
+    (limit, order): (Option<usize>, Order),
+    budget: &mut Budget,
+    stamp: impl Fn(i64) -> i64,
+    mut value: impl FnMut(usize, usize) -> Option<FieldOut>,
+) -> Result<Built, QueryError> {
+    let all = union(keys);
+    let rows = &all[select(all.len(), limit, order)];
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    budget.take(rows.len())?;
+    let desc = order == Order::Desc;
+    let mut timestamps: Vec<i64> = rows.iter().map(|&k| stamp(k)).collect();
+    if desc {
+        timestamps.reverse();
+    }
+    let mut out = BTreeMap::new();
+    for (f, (name, ts)) in names.iter().zip(keys).enumerate() {
+        let (mut column, any) = align(rows, ts, |i| value(f, i));
+        if any {
+            if desc {
+                column.reverse();
+            }
+            out.insert(name.to_string(), column);
+        }
+    }
+    Ok(Some((timestamps, out)))
+}
 
 /// Sorted union of sorted, deduplicated lists.
 pub(crate) fn union(lists: &[&[i64]]) -> Vec<i64> {

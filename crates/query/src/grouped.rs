@@ -4,17 +4,15 @@
 //! of points and the windows are held at a time. The rows are the windows
 //! where any field has data; `order` and `limit` apply to them (trimming per column early).
 
-use std::collections::BTreeMap;
-
 use strata_engine::SeriesId;
 
 use crate::aggregate::State;
-use crate::align::{align, select, union};
+use crate::align::lay_out;
 use crate::budget::Budget;
 use crate::error::QueryError;
 use crate::execute::{Built, Ctx};
 use crate::plan::FieldPlan;
-use crate::request::{Aggregate, Order};
+use crate::request::Aggregate;
 use crate::result::FieldOut;
 use crate::rollups::rollup_windows;
 use crate::window::{Windowing, Windows, keep, merge_windows};
@@ -63,27 +61,18 @@ pub(crate) fn aggregate_group(
             per_field.push((&f.name, starts, values));
         }
     }
-    let lists: Vec<&[i64]> = per_field.iter().map(|(_, w, _)| w.as_slice()).collect();
-    let all = union(&lists);
-    let rows = &all[select(all.len(), ctx.limit, ctx.order)];
-    if rows.is_empty() {
-        return Ok(None);
-    }
-    budget.take(rows.len())?;
-    let desc = ctx.order == Order::Desc;
-    let mut timestamps: Vec<i64> = rows.iter().map(|&w| windowing.stamp(w)).collect();
-    if desc {
-        timestamps.reverse();
-    }
-    let mut out = BTreeMap::new();
-    for (name, starts, mut values) in per_field {
-        let (mut column, any) = align(rows, &starts, |i| values.get_mut(i).and_then(Option::take));
-        if any {
-            if desc {
-                column.reverse();
-            }
-            out.insert(name.to_string(), column);
-        }
-    }
-    Ok(Some((timestamps, out)))
+    let mut values: Vec<Vec<Option<FieldOut>>> = per_field
+        .iter_mut()
+        .map(|(_, _, v)| std::mem::take(v))
+        .collect();
+    let names: Vec<&str> = per_field.iter().map(|(name, _, _)| *name).collect();
+    let keys: Vec<&[i64]> = per_field.iter().map(|(_, w, _)| w.as_slice()).collect();
+    lay_out(
+        &names,
+        &keys,
+        (ctx.limit, ctx.order),
+        budget,
+        |w| windowing.stamp(w),
+        |f, i| values.get_mut(f)?.get_mut(i)?.take(),
+    )
 }

@@ -14,7 +14,7 @@
 use strata_engine::snapshot::Take;
 use strata_engine::{ColumnData, SeriesId};
 
-use crate::align::{align, select, union};
+use crate::align::lay_out;
 use crate::budget::Budget;
 use crate::error::QueryError;
 use crate::execute::{Built, Ctx};
@@ -44,30 +44,19 @@ pub(crate) fn raw_series(
         take,
         ctx.limit.is_none().then_some(&*budget),
     )?;
-    let lists: Vec<&[i64]> = cols.iter().map(|(_, c)| c.ts.as_slice()).collect();
-    let all = union(&lists);
-    let rows = &all[select(all.len(), ctx.limit, ctx.order)];
-    if rows.is_empty() {
-        return Ok(None);
-    }
-    budget.take(rows.len())?;
-    let desc = ctx.order == Order::Desc;
-    let mut timestamps: Vec<i64> = rows.iter().map(|&t| from_ns(t, ctx.precision_ns)).collect();
-    if desc {
-        timestamps.reverse();
-    }
-    let mut out = std::collections::BTreeMap::new();
-    for (field, col) in &cols {
-        let values = col.values.as_ref();
-        let (mut column, any) = align(rows, &col.ts, |i| FieldOut::at(values, i));
-        if any {
-            if desc {
-                column.reverse();
-            }
-            out.insert(field.name.clone(), column);
-        }
-    }
-    Ok(Some((timestamps, out)))
+    let names: Vec<&str> = cols.iter().map(|(f, _)| f.name.as_str()).collect();
+    let keys: Vec<&[i64]> = cols.iter().map(|(_, c)| c.ts.as_slice()).collect();
+    lay_out(
+        &names,
+        &keys,
+        (ctx.limit, ctx.order),
+        budget,
+        |t| from_ns(t, ctx.precision_ns),
+        |f, i| {
+            cols.get(f)
+                .and_then(|(_, c)| FieldOut::at(c.values.as_ref(), i))
+        },
+    )
 }
 
 type Columns<'f> = Vec<(&'f FieldPlan, ColumnData)>;
