@@ -75,8 +75,11 @@ pub fn diff(expected: &QueryResult, actual: &QueryResult, tol: f64) -> Option<St
             let _ = writeln!(out, "    {line}");
         }
     };
+    // Borrowed, so comparing two rows copies nothing.
+    fn key(r: &ResultRow) -> (&str, &str, i64) {
+        (&r.group, &r.field, r.ts_ms)
+    }
     while i < e.len() || j < a.len() {
-        let key = |r: &ResultRow| (r.group.clone(), r.field.clone(), r.ts_ms);
         match (e.get(i), a.get(j)) {
             (Some(x), Some(y)) if key(x) == key(y) => {
                 if !close(x.value, y.value, tol) {
