@@ -10,7 +10,7 @@ use strata_engine::io::{FaultyFs, FileSystem};
 use strata_engine::{Engine, EngineOptions, Error, FieldValue, Point};
 
 mod common;
-use common::{count_points, host_key};
+use common::{count_points, host_key, open_and_count};
 
 fn opts(dir: &Path) -> EngineOptions {
     EngineOptions {
@@ -104,11 +104,7 @@ fn every_flipped_sstable_byte_is_detected() {
         let mut bad = original.clone();
         bad[at] ^= 0x5a;
         std::fs::write(&sst, &bad).unwrap();
-        let outcome = Engine::open(opts(dir.path())).and_then(|e| {
-            let n = count(&e);
-            e.close()?;
-            n
-        });
+        let outcome = open_and_count(opts(dir.path()), count);
         match outcome {
             Err(e) => assert!(
                 e.to_string().contains(&name),

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use strata_engine::{Engine, EngineOptions, Error, FieldValue, Point};
 
 mod common;
-use common::{count_points, host_key};
+use common::{count_points, host_key, open_and_count};
 
 fn opts(dir: &Path) -> EngineOptions {
     EngineOptions {
@@ -66,11 +66,7 @@ fn every_truncation_of_an_sstable_is_reported_naming_the_file() {
     assert!(lengths.len() > 300, "{} lengths", lengths.len());
     for &len in &lengths {
         std::fs::write(&sst, &original[..len]).unwrap();
-        let outcome = Engine::open(opts(dir.path())).and_then(|e| {
-            let n = count(&e);
-            e.close()?;
-            n
-        });
+        let outcome = open_and_count(opts(dir.path()), count);
         match outcome {
             Err(e) => assert!(
                 e.to_string().contains(&name),

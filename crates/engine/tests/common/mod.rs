@@ -26,3 +26,14 @@ pub fn count_points(engine: &Engine, hosts: i64, fields: &[&str]) -> Result<usiz
     }
     Ok(n)
 }
+
+/// Opens an engine, counts with `count`, and closes it: the first error of the three.
+pub fn open_and_count(
+    opts: strata_engine::EngineOptions,
+    count: impl FnOnce(&Engine) -> Result<usize, Error>,
+) -> Result<usize, Error> {
+    let engine = Engine::open(opts)?;
+    let n = count(&engine);
+    engine.close()?;
+    n
+}
