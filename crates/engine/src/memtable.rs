@@ -2,11 +2,12 @@
 //! them into an L0 SSTable. Columns are appended in arrival order and sorted (latest write
 //! wins on equal timestamps) when read or flushed, so out-of-order writes cost nothing up front.
 //!
-//! Memory: a series' columns are one exact-size boxed slice, and field names are interned
-//! once per MemTable (`Arc<str>`), so a series with one field and a few points costs about
-//! 200 bytes (hash slot, column slot, timestamp and value vectors), not a `String` per field
-//! plus a vector with room for four columns. The byte count that triggers a flush follows
-//! those allocations (slots, vector capacities, string bytes), not just the points' size.
+//! Memory: a series' columns are one exact-size boxed slice, sorted by field name, and field
+//! names are interned once per MemTable (`Arc<str>`), so a series with one field and a few
+//! points costs about 200 bytes (hash slot, column slot, timestamp and value vectors), not a
+//! `String` per field plus a vector with room for four columns. The byte count that triggers
+//! a flush follows those allocations (slots, vector capacities, string bytes), not just the
+//! points' size.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -78,9 +79,9 @@ impl MemTable {
         let cols = &mut *guard;
         for row in rows {
             let fields = cols.by_series.entry(row.series).or_default();
-            let i = match fields.iter().position(|(f, _)| &**f == row.field) {
-                Some(i) => i,
-                None => {
+            let i = match fields.binary_search_by(|(f, _)| (**f).cmp(row.field)) {
+                Ok(i) => i,
+                Err(at) => {
                     added += COLUMN_OVERHEAD;
                     if fields.is_empty() {
                         added += SERIES_OVERHEAD;
@@ -93,12 +94,13 @@ impl MemTable {
                             n
                         }
                     };
-                    // Grow by exactly one: most series never get another field.
+                    // Grow by exactly one (most series never get another field), keeping
+                    // the fields sorted by name for lookups and flushes.
                     let mut v = std::mem::take(fields).into_vec();
                     v.reserve_exact(1);
-                    v.push((name, ColumnData::new(row.value.value_type())));
+                    v.insert(at, (name, ColumnData::new(row.value.value_type())));
                     *fields = v.into_boxed_slice();
-                    fields.len() - 1
+                    at
                 }
             };
             let col = &mut fields[i].1;
@@ -140,7 +142,8 @@ impl MemTable {
     /// Sorted, deduplicated points of one column with `start <= ts < end`.
     pub fn read(&self, series: SeriesId, field: &str, start: i64, end: i64) -> Option<ColumnData> {
         let cols = self.columns.read();
-        let (_, col) = cols.get(series)?.iter().find(|(f, _)| &**f == field)?;
+        let fields = cols.get(series)?;
+        let (_, col) = fields.get(fields.binary_search_by(|(f, _)| (**f).cmp(field)).ok()?)?;
         if col.is_strictly_sorted() {
             return Some(col.slice(start, end));
         }
@@ -176,7 +179,8 @@ impl MemTable {
         self.columns.read().by_series.keys().copied().collect()
     }
 
-    /// Calls `f` with each column of `series` in field-name order, sorted and deduplicated
+    /// Calls `f` with each column of `series` in field-name order (the order they are kept
+    /// in), sorted and deduplicated
     /// (borrowed as is when already in order, the common case; empty columns skipped). For a
     /// flush, which streams a frozen MemTable into SSTables without copying it.
     pub fn visit_series<E>(
@@ -188,9 +192,7 @@ impl MemTable {
         let Some(fields) = cols.get(series) else {
             return Ok(());
         };
-        let mut order: Vec<&(Arc<str>, ColumnData)> = fields.iter().collect();
-        order.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        for (name, col) in order {
+        for (name, col) in fields.iter() {
             if col.is_strictly_sorted() {
                 if !col.is_empty() {
                     f(name, col)?;
