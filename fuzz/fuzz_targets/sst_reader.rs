@@ -1,12 +1,11 @@
-//! Fuzz target: opening an arbitrary SSTable and reading every block must never panic;
-//! damage is reported as an error.
+//! Fuzz target: opening an arbitrary SSTable, looking up every series key and reading every
+//! block must never panic; damage is reported as an error.
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use strata_codec::BlockDecoder;
-use strata_engine::ColumnData;
-use strata_engine::sst::SstReader;
+use strata_engine::decoders;
+use strata_engine::io::StdFs;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(dir) = tempfile::tempdir() else { return };
@@ -14,17 +13,5 @@ fuzz_target!(|data: &[u8]| {
     if std::fs::write(&path, data).is_err() {
         return;
     }
-    let Ok(reader) = SstReader::open(&path) else { return };
-    let mut dec = BlockDecoder::default();
-    for i in 0..reader.series_count() {
-        let Ok(key) = reader.series_key(i) else { return };
-        let _ = reader.find_series(key);
-        for col in reader.columns_at(i) {
-            let Ok(col) = col else { return };
-            let mut out = ColumnData::new(col.value_type);
-            for block in col.blocks.iter() {
-                let _ = reader.read_block(&block, &mut dec, &mut out);
-            }
-        }
-    }
+    let _ = decoders::sst_file(&StdFs, &path);
 });

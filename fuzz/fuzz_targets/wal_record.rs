@@ -5,5 +5,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = strata_engine::wal_record::decode(data);
+    let _ = strata_engine::decoders::wal_record(data);
 });

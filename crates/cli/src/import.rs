@@ -20,6 +20,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
+use strata_protocol::line::{escape_key, escape_measurement};
 
 use crate::client::{CliError, Client};
 
@@ -256,12 +257,13 @@ fn series_key(series: &str) -> Result<String, String> {
         return Err(format!("no metric name in {series:?}"));
     }
     tags.sort();
-    let mut out = escape(&measurement, &[',', ' ']);
+    let mut out = String::with_capacity(series.len());
+    escape_measurement(&mut out, &measurement);
     for (k, v) in tags {
         out.push(',');
-        out.push_str(&escape(&k, &[',', '=', ' ']));
+        escape_key(&mut out, &k);
         out.push('=');
-        out.push_str(&escape(&v, &[',', '=', ' ']));
+        escape_key(&mut out, &v);
     }
     Ok(out)
 }
@@ -298,17 +300,6 @@ fn parse_labels(body: &str) -> Result<Vec<(String, String)>, String> {
         rest = rest.strip_prefix(',').unwrap_or(rest).trim_start();
     }
     Ok(out)
-}
-
-fn escape(s: &str, special: &[char]) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if special.contains(&c) || c == '\\' {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn escape_spaces(s: &str) -> String {

@@ -10,11 +10,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use strata_codec::BlockDecoder;
-use strata_engine::manifest::FileMeta;
-use strata_engine::sst::SstReader;
-use strata_engine::version::table_path;
-use strata_engine::{ColumnData, Engine, EngineOptions};
+use strata_engine::{Engine, EngineOptions, FileMeta};
 
 /// Flags of `strata inspect`.
 #[derive(Debug, clap::Args)]
@@ -32,9 +28,7 @@ pub fn run(args: &InspectArgs) -> ExitCode {
         eprintln!("error: {} is not a directory", args.data_dir.display());
         return ExitCode::FAILURE;
     }
-    let mut opts = EngineOptions::new(args.data_dir.clone());
-    opts.background = false;
-    let engine = match Engine::open(opts) {
+    let engine = match Engine::open(EngineOptions::manual(args.data_dir.clone())) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: cannot open {}: {e}", args.data_dir.display());
@@ -53,7 +47,7 @@ pub fn run(args: &InspectArgs) -> ExitCode {
     );
     let mut failed = false;
     if args.verify {
-        let (text, bad) = verify(args, &tables);
+        let (text, bad) = verify(&engine);
         out.push_str(&text);
         failed = bad > 0;
     }
@@ -130,50 +124,27 @@ fn report(args: &InspectArgs, tables: &[FileMeta]) -> String {
 }
 
 /// Reads every block of every table; returns the report and the number of corrupt files.
-fn verify(args: &InspectArgs, tables: &[FileMeta]) -> (String, usize) {
+fn verify(engine: &Engine) -> (String, usize) {
     let mut out = String::new();
-    let sst_dir = args.data_dir.join("sst");
-    let mut bad = 0;
-    let mut blocks_ok = 0u64;
-    for t in tables {
-        let path = table_path(&sst_dir, t.id);
-        match verify_table(&path) {
-            Ok(n) => blocks_ok += n,
-            Err(e) => {
-                bad += 1;
-                let _ = writeln!(out, "CORRUPT {}: {e}", path.display());
-            }
-        }
+    let report = engine.verify();
+    for (path, e) in &report.corrupt {
+        let _ = writeln!(out, "CORRUPT {}: {e}", path.display());
     }
+    let bad = report.corrupt.len();
     if bad == 0 {
         let _ = writeln!(
             out,
-            "verify: OK, {} tables, {blocks_ok} blocks, every checksum matches",
-            tables.len()
+            "verify: OK, {} tables, {} blocks, every checksum matches",
+            report.tables, report.blocks
         );
     } else {
         let _ = writeln!(
             out,
             "verify: FAILED, {bad} of {} tables corrupt",
-            tables.len()
+            report.tables
         );
     }
     (out, bad)
-}
-
-fn verify_table(path: &std::path::Path) -> Result<u64, strata_engine::Error> {
-    let reader = SstReader::open(path)?;
-    let mut dec = BlockDecoder::default();
-    let mut n = 0;
-    for col in reader.columns() {
-        let col = col?;
-        for block in col.blocks.iter() {
-            let mut data = ColumnData::new(col.value_type);
-            reader.read_block(&block, &mut dec, &mut data)?;
-            n += 1;
-        }
-    }
-    Ok(n)
 }
 
 fn per_point(bytes: u64, points: u64) -> String {

@@ -73,9 +73,8 @@ fn bench_write(c: &mut Criterion) {
                 || {
                     let dir = tempfile::tempdir().expect("tempdir");
                     let opts = EngineOptions {
-                        background: false,
                         wal_sync: sync,
-                        ..EngineOptions::new(dir.path())
+                        ..EngineOptions::manual(dir.path())
                     };
                     (Engine::open(opts).expect("open"), dir)
                 },
@@ -96,9 +95,8 @@ fn bench_write(c: &mut Criterion) {
 fn bench_read(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     let engine = Engine::open(EngineOptions {
-        background: false,
         wal_sync: SyncPolicy::None,
-        ..EngineOptions::new(dir.path())
+        ..EngineOptions::manual(dir.path())
     })
     .expect("open");
     // 24 h at 10 s for 10 hosts.

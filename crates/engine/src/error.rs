@@ -96,6 +96,10 @@ pub enum Error {
     /// The component (named) was closed.
     #[error("{0} is closed")]
     Closed(&'static str),
+
+    /// A background job panicked or its thread died (a bug; the log has the details).
+    #[error("background work failed: {0}")]
+    Background(String),
 }
 
 impl Error {

@@ -1,54 +1,54 @@
 //! Strata's storage engine: an LSM tree specialised for time series.
 //!
-//! Write path: [`Engine::write`] validates a batch, appends it to the [`wal`] as one record
-//! (group-committed fsync) and inserts it into the [`memtable`]. A full MemTable is frozen and
-//! [`flush`]ed into one L0 [`sst`] per time [`partition`]; [`compaction`] merges a partition's
-//! files into one L1 file; the [`manifest`] records the live files as atomic edits, and a
-//! [`version`] is the immutable set a reader holds. Read path: [`Engine::snapshot`] gives a
-//! [`Snapshot`] that merges MemTables and SSTables per series column. The [`catalog`] maps
-//! series keys to ids and keeps the tag postings. All file access goes through [`io`].
+//! The folders follow a point from the API to the disk and back:
+//!
+//! - `data/` and `index/`: what a point, a column and a series are; the catalog of series
+//!   ids with their tag postings and field types.
+//! - `write/`: a batch's WAL record and the MemTable; [`wal`]: the segmented, group-committed
+//!   log that makes a write durable before it is acknowledged.
+//! - `sst/`: the immutable table files (writer, memory-mapped reader, block cache).
+//! - `lsm/`: manifest, versions and the jobs that move data down the levels (flush,
+//!   compaction, rollups, retention), each a pure plan and an executor.
+//! - `read/`: snapshots and the streaming scan of a series column.
+//! - `db/`: the [`Engine`], which opens, writes, deletes, snapshots and schedules the jobs.
+//! - [`io`]: the one way to the file system, so faults and power loss can be injected.
+//!
+//! The public surface is what this file re-exports, plus [`io`], [`wal`] (a standalone
+//! component) and [`decoders`] (every decoder of on-disk data, for the fuzz targets).
 
-pub mod cache;
-pub mod catalog;
-pub mod column;
-pub mod error;
-pub mod io;
-pub mod manifest;
-pub mod memtable;
-pub mod options;
-pub mod partition;
-pub mod point;
-pub mod rollup;
-pub mod scan;
-pub mod snapshot;
-pub mod sst;
-pub mod stats;
-pub mod version;
-pub mod wal;
-pub mod wal_record;
+#![cfg_attr(test, allow(clippy::disallowed_methods))]
 
-mod background;
-mod column_walk;
-mod compaction;
+mod clock;
+mod data;
 mod db;
-mod flush;
-mod lock;
+pub mod decoders;
+mod index;
+pub mod io;
+mod limits;
+mod lsm;
+mod options;
+mod read;
+mod sst;
+mod stats;
+pub mod wal;
+mod write;
 
-pub use cache::BlockCache;
-pub use catalog::{Catalog, MeasurementIndex, SeriesId};
-pub use column::ColumnData;
-pub use db::Engine;
+mod error;
+
+pub use clock::now_ns;
+pub use data::{ColumnData, FieldValue, Point, ValueType};
+pub use db::health::{BackgroundJob, JobCounts, JobFailure};
+pub use db::write::{MAX_TIMESTAMP, MIN_TIMESTAMP};
+pub use db::{Engine, VerifyReport};
 pub use error::{Error, Result};
+pub use index::{
+    CanonicalTags, Catalog, FieldTypeConflict, MeasurementIndex, SeriesId, SeriesKey,
+    cmp_canonical_tags, split_canonical,
+};
+pub use lsm::manifest::FileMeta;
+pub use lsm::partition::DEFAULT_WIDTH as DEFAULT_PARTITION_WIDTH;
 pub use options::EngineOptions;
-pub use point::{FieldValue, Point, SeriesKey, ValueType};
-pub use rollup::Rollup;
-pub use scan::{Chunk, ColumnScan};
-pub use snapshot::Snapshot;
-pub use stats::EngineStats;
+pub use read::{Chunk, ColumnScan, Rollup, Snapshot, Take};
+pub use stats::{EngineStats, LevelStats};
 pub use strata_codec::Column;
 pub use wal::SyncPolicy;
-
-/// Most elements reserved up front for a count read from disk: the count is already bounded
-/// by the input length, but an element is larger than a byte, so reserving all of it could
-/// amplify a forged count; vectors grow past this as elements actually decode.
-pub(crate) const PREALLOC_LIMIT: usize = 1024;

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::partition::DEFAULT_WIDTH;
+use crate::lsm::partition::DEFAULT_WIDTH;
 use crate::wal::SyncPolicy;
 
 /// How the engine is set up. Every field has a production default.
@@ -55,6 +55,17 @@ pub struct EngineOptions {
 }
 
 impl EngineOptions {
+    /// The defaults with the background threads off: nothing is flushed, compacted, rolled
+    /// up or expired unless the caller asks ([`crate::Engine::flush`] and the like). For
+    /// tools that open a data directory briefly (`strata inspect`) and for tests.
+    pub fn manual(data_dir: impl Into<PathBuf>) -> Self {
+        EngineOptions {
+            background: false,
+            ..EngineOptions::new(data_dir)
+        }
+    }
+
+    /// The production defaults.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         EngineOptions {
             data_dir: data_dir.into(),

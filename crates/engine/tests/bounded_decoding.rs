@@ -5,6 +5,7 @@
 //! huge count in a few bytes; a per-thread counting allocator checks that the decoder fails
 //! without allocating more than the bound. (The WAL framing's own length field has its test in
 //! `wal::tests::oversized_length_field_is_corruption_not_an_allocation`.)
+#![allow(clippy::disallowed_methods)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -12,8 +13,9 @@ use std::path::Path;
 
 use strata_codec::varint::{Cursor, put_uvarint};
 use strata_codec::{MAX_BLOCK_POINTS, integer, string};
-use strata_engine::sst::SstReader;
-use strata_engine::{Engine, EngineOptions, Error, wal_record};
+use strata_engine::decoders;
+use strata_engine::io::StdFs;
+use strata_engine::{Engine, EngineOptions, Error};
 
 struct Counting;
 
@@ -205,7 +207,7 @@ fn wal_record_counts_are_bounded_before_allocation() {
         ),
     ];
     for (what, payload) in cases {
-        let (result, bytes_held) = peak(|| wal_record::decode(&payload));
+        let (result, bytes_held) = peak(|| decoders::wal_record(&payload));
         assert!(result.is_err(), "{what}: accepted");
         assert!(
             bytes_held <= SMALL,
@@ -216,7 +218,7 @@ fn wal_record_counts_are_bounded_before_allocation() {
     let len = 64 << 10;
     let mut payload = wal_payload(&cat(&[&varint(0), &varint(len as u64)]));
     payload.resize(len, 0);
-    let (result, bytes_held) = peak(|| wal_record::decode(&payload));
+    let (result, bytes_held) = peak(|| decoders::wal_record(&payload));
     assert!(result.is_err());
     assert!(
         bytes_held <= 128 * len,
@@ -254,7 +256,7 @@ fn sstable_meta_counts_are_bounded_before_allocation() {
     let empty = cat(&[&varint(0), &varint(0), &[1], &varint(0)]);
     let path = dir.path().join("1.sst");
     std::fs::write(&path, sst_file(&empty)).unwrap();
-    SstReader::open(&path).expect("a crafted empty SSTable opens");
+    decoders::sst_file(&StdFs, &path).expect("a crafted empty SSTable opens");
 
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("series count", varint(HUGE)),
@@ -297,7 +299,7 @@ fn sstable_meta_counts_are_bounded_before_allocation() {
     for (i, (what, meta)) in cases.into_iter().enumerate() {
         let path = dir.path().join(format!("{}.sst", i + 2));
         std::fs::write(&path, sst_file(&meta)).unwrap();
-        let (result, bytes_held) = peak(|| SstReader::open(&path));
+        let (result, bytes_held) = peak(|| decoders::sst_file(&StdFs, &path));
         match result {
             Err(e) => assert!(
                 e.to_string().contains(&format!("{}.sst", i + 2)),
@@ -328,10 +330,7 @@ fn segment(seq: u64, payloads: &[&[u8]]) -> Vec<u8> {
 }
 
 fn open_fails_naming(dir: &Path, file: &Path) {
-    let opts = EngineOptions {
-        background: false,
-        ..EngineOptions::new(dir)
-    };
+    let opts = EngineOptions::manual(dir);
     match Engine::open(opts) {
         Err(Error::Corrupt { path, .. }) => assert_eq!(path, file),
         Err(e) => panic!("unexpected error for {}: {e}", file.display()),

@@ -6,6 +6,7 @@
 //!
 //! `STRATA_CRASH_CYCLES` sets the number of cycles (default 100; the soak command in
 //! docs/reliability.md runs 1,000).
+#![allow(clippy::disallowed_methods)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};

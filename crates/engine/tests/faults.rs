@@ -2,8 +2,8 @@
 //! read-only without acknowledging the write, a full disk during a flush loses nothing, and a
 //! flipped byte anywhere in an SSTable is reported as corruption naming the file, never
 //! returned as data.
+#![allow(clippy::disallowed_methods)]
 
-use std::path::Path;
 use std::sync::Arc;
 
 use strata_engine::io::{FaultyFs, FileSystem};
@@ -11,13 +11,6 @@ use strata_engine::{Engine, EngineOptions, Error, FieldValue, Point};
 
 mod common;
 use common::{count_points, host_key, open_and_count};
-
-fn opts(dir: &Path) -> EngineOptions {
-    EngineOptions {
-        background: false,
-        ..EngineOptions::new(dir)
-    }
-}
 
 fn batch(start: i64, n: i64) -> Vec<Point> {
     (start..start + n)
@@ -38,7 +31,7 @@ fn failed_fsync_is_not_acknowledged_and_makes_the_engine_read_only() {
     let dir = tempfile::tempdir().unwrap();
     let faulty = FaultyFs::over_std();
     let fs: Arc<dyn FileSystem> = Arc::new(faulty.clone());
-    let engine = Engine::open_with_fs(opts(dir.path()), fs.clone()).unwrap();
+    let engine = Engine::open_with_fs(EngineOptions::manual(dir.path()), fs.clone()).unwrap();
     engine.write(&batch(0, 10)).unwrap();
     faulty.eio_on_next_syncs(1);
     assert!(
@@ -62,7 +55,7 @@ fn failed_fsync_is_not_acknowledged_and_makes_the_engine_read_only() {
     assert!(count(&engine).unwrap() >= 10);
     engine.close().ok();
     drop(engine);
-    let engine = Engine::open(opts(dir.path())).unwrap();
+    let engine = Engine::open(EngineOptions::manual(dir.path())).unwrap();
     assert!(count(&engine).unwrap() >= 10);
 }
 
@@ -70,7 +63,8 @@ fn failed_fsync_is_not_acknowledged_and_makes_the_engine_read_only() {
 fn full_disk_during_flush_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let faulty = FaultyFs::over_std();
-    let engine = Engine::open_with_fs(opts(dir.path()), Arc::new(faulty.clone())).unwrap();
+    let engine =
+        Engine::open_with_fs(EngineOptions::manual(dir.path()), Arc::new(faulty.clone())).unwrap();
     engine.write(&batch(0, 500)).unwrap();
     faulty.enospc_after_writes(0);
     assert!(engine.flush().is_err());
@@ -80,7 +74,7 @@ fn full_disk_during_flush_loses_nothing() {
     assert_eq!(count(&engine).unwrap(), 500);
     engine.close().unwrap();
     drop(engine);
-    let engine = Engine::open(opts(dir.path())).unwrap();
+    let engine = Engine::open(EngineOptions::manual(dir.path())).unwrap();
     assert_eq!(count(&engine).unwrap(), 500);
 }
 
@@ -88,7 +82,7 @@ fn full_disk_during_flush_loses_nothing() {
 fn every_flipped_sstable_byte_is_detected() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let engine = Engine::open(opts(dir.path())).unwrap();
+        let engine = Engine::open(EngineOptions::manual(dir.path())).unwrap();
         engine.write(&batch(0, 300)).unwrap();
         engine.flush().unwrap();
         engine.close().unwrap();
@@ -104,7 +98,7 @@ fn every_flipped_sstable_byte_is_detected() {
         let mut bad = original.clone();
         bad[at] ^= 0x5a;
         std::fs::write(&sst, &bad).unwrap();
-        let outcome = open_and_count(opts(dir.path()), count);
+        let outcome = open_and_count(EngineOptions::manual(dir.path()), count);
         match outcome {
             Err(e) => assert!(
                 e.to_string().contains(&name),
@@ -114,6 +108,6 @@ fn every_flipped_sstable_byte_is_detected() {
         }
     }
     std::fs::write(&sst, &original).unwrap();
-    let engine = Engine::open(opts(dir.path())).unwrap();
+    let engine = Engine::open(EngineOptions::manual(dir.path())).unwrap();
     assert_eq!(count(&engine).unwrap(), 300);
 }

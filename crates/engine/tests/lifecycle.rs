@@ -3,19 +3,13 @@
 //! temporary files the manifest does not list (left by a crash between writing a table and
 //! recording it) are removed on open while listed ones are kept; a flush whose fsync fails
 //! installs nothing and loses nothing; a second engine on the same data directory is refused.
+#![allow(clippy::disallowed_methods)]
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use strata_engine::io::FaultyFs;
 use strata_engine::{Engine, EngineOptions, FieldValue, Point, SeriesKey};
-
-fn opts(dir: &Path) -> EngineOptions {
-    EngineOptions {
-        background: false,
-        ..EngineOptions::new(dir)
-    }
-}
 
 fn key() -> SeriesKey {
     SeriesKey::new("m", vec![("host".into(), "a".into())])
@@ -51,7 +45,7 @@ fn sst_files(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn a_snapshot_keeps_compacted_tables_alive_until_dropped() {
     let dir = tempfile::tempdir().unwrap();
-    let engine = Engine::open(opts(dir.path())).unwrap();
+    let engine = Engine::open(EngineOptions::manual(dir.path())).unwrap();
     engine.write(&batch(0, 100)).unwrap();
     engine.flush().unwrap();
     engine.write(&batch(100, 100)).unwrap();
@@ -83,7 +77,7 @@ fn a_snapshot_keeps_compacted_tables_alive_until_dropped() {
 fn tables_missing_from_the_manifest_are_removed_on_open_and_listed_ones_kept() {
     let dir = tempfile::tempdir().unwrap();
     {
-        let engine = Engine::open(opts(dir.path())).unwrap();
+        let engine = Engine::open(EngineOptions::manual(dir.path())).unwrap();
         engine.write(&batch(0, 50)).unwrap();
         engine.flush().unwrap();
         engine.close().unwrap();
@@ -99,7 +93,7 @@ fn tables_missing_from_the_manifest_are_removed_on_open_and_listed_ones_kept() {
     let unrelated = dir.path().join("sst").join("README");
     std::fs::write(&unrelated, b"not ours").unwrap();
 
-    let engine = Engine::open(opts(dir.path())).unwrap();
+    let engine = Engine::open(EngineOptions::manual(dir.path())).unwrap();
     assert!(!orphan.exists(), "orphan SSTable kept");
     assert!(!tmp.exists(), "temporary file kept");
     assert!(live[0].exists(), "a listed SSTable was removed");
@@ -120,7 +114,9 @@ fn failed_fsync_during_a_flush_installs_nothing_and_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let faulty = FaultyFs::over_std();
     {
-        let engine = Engine::open_with_fs(opts(dir.path()), Arc::new(faulty.clone())).unwrap();
+        let engine =
+            Engine::open_with_fs(EngineOptions::manual(dir.path()), Arc::new(faulty.clone()))
+                .unwrap();
         engine.write(&batch(0, 300)).unwrap();
         // Freeze the MemTable first (this fsyncs the WAL), so the failing fsync is the
         // SSTable's.
@@ -145,7 +141,7 @@ fn failed_fsync_during_a_flush_installs_nothing_and_loses_nothing() {
         engine.close().unwrap();
     }
     // (Depending on the engine's flush-on-close, the data is in new tables or in the WAL.)
-    let engine = Engine::open(opts(dir.path())).unwrap();
+    let engine = Engine::open(EngineOptions::manual(dir.path())).unwrap();
     assert_eq!(read(&engine.snapshot(), &engine).len(), 310);
     let listed: Vec<u64> = engine.tables().iter().map(|t| t.id).collect();
     for f in sst_files(dir.path()) {
@@ -165,13 +161,15 @@ fn failed_fsync_during_a_flush_installs_nothing_and_loses_nothing() {
 #[test]
 fn a_second_engine_on_the_same_directory_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let first = Engine::open(opts(dir.path())).unwrap();
+    let first = Engine::open(EngineOptions::manual(dir.path())).unwrap();
     first.write(&batch(0, 10)).unwrap();
-    let err = Engine::open(opts(dir.path())).unwrap_err().to_string();
+    let err = Engine::open(EngineOptions::manual(dir.path()))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("in use"), "{err}");
     first.close().unwrap();
     drop(first);
-    let again = Engine::open(opts(dir.path())).unwrap();
+    let again = Engine::open(EngineOptions::manual(dir.path())).unwrap();
     assert_eq!(read(&again.snapshot(), &again).len(), 10);
 }
 
@@ -190,7 +188,7 @@ fn a_large_manifest_is_not_rewritten_on_every_edit() {
     // More than 512 tombstones: the manifest's state is larger than its rotation threshold.
     // Each further edit must append, not rotate the log and rewrite the whole state.
     let dir = tempfile::tempdir().unwrap();
-    let engine = Engine::open(opts(dir.path())).unwrap();
+    let engine = Engine::open(EngineOptions::manual(dir.path())).unwrap();
     engine.write(&batch(0, 10)).unwrap();
     let id = engine.catalog().lookup(&key().canonical()).unwrap();
     let far = 1_000_000_000_000_000;
@@ -220,6 +218,6 @@ fn a_large_manifest_is_not_rewritten_on_every_edit() {
     assert_eq!(read(&engine.snapshot(), &engine), expected);
     engine.close().unwrap();
     drop(engine);
-    let engine = Engine::open(opts(dir.path())).unwrap();
+    let engine = Engine::open(EngineOptions::manual(dir.path())).unwrap();
     assert_eq!(read(&engine.snapshot(), &engine), expected);
 }

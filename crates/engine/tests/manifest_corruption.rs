@@ -10,6 +10,7 @@
 //! open as an orphan if the manifest does not list it. The engine therefore follows every edit
 //! with a "commit" record (an empty edit list), so a damaged edit always has a valid record
 //! after it and is refused as corruption, while a damaged commit record is harmless to drop.
+#![allow(clippy::disallowed_methods)]
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -24,9 +25,8 @@ type Model = BTreeMap<(i64, i64), i64>;
 
 fn opts(dir: &Path) -> EngineOptions {
     EngineOptions {
-        background: false,
         partition_width: HOUR,
-        ..EngineOptions::new(dir)
+        ..EngineOptions::manual(dir)
     }
 }
 

@@ -38,11 +38,10 @@ fn key(s: u8) -> SeriesKey {
 
 fn options(dir: &std::path::Path) -> EngineOptions {
     EngineOptions {
-        background: false,
         // Tiny partitions and blocks so flushes span several partitions and blocks.
         partition_width: 100,
         block_points: 7,
-        ..EngineOptions::new(dir)
+        ..EngineOptions::manual(dir)
     }
 }
 

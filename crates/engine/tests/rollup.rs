@@ -11,10 +11,9 @@ const MIN: i64 = 60_000_000_000;
 
 fn opts(dir: &std::path::Path) -> EngineOptions {
     EngineOptions {
-        background: false,
         retention: Some(Duration::from_secs(30 * 86_400)),
         rollup_after: Some(Duration::from_secs(86_400)),
-        ..EngineOptions::new(dir)
+        ..EngineOptions::manual(dir)
     }
 }
 
@@ -85,7 +84,7 @@ fn rollups_outlive_raw_retention() {
     // Rollup columns never show up as fields of the measurement.
     let fields = engine
         .catalog()
-        .with_measurement("temp", |m| m.fields.keys().cloned().collect::<Vec<_>>())
+        .with_measurement("temp", |m| m.fields().keys().cloned().collect::<Vec<_>>())
         .unwrap();
     assert_eq!(fields, vec!["f".to_string(), "v".to_string()]);
 }

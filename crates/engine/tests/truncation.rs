@@ -2,6 +2,7 @@
 //! minus one, sampled) is an error naming the file, never data; a flipped bit in a WAL record's
 //! length field that makes it run past the end of the file is corruption naming the segment
 //! and offset when valid records follow (not a torn tail that would silently drop them).
+#![allow(clippy::disallowed_methods)]
 
 use std::path::{Path, PathBuf};
 
@@ -12,9 +13,8 @@ use common::{count_points, host_key, open_and_count};
 
 fn opts(dir: &Path) -> EngineOptions {
     EngineOptions {
-        background: false,
         block_points: 64,
-        ..EngineOptions::new(dir)
+        ..EngineOptions::manual(dir)
     }
 }
 

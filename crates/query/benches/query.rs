@@ -54,9 +54,8 @@ fn quick() -> bool {
 fn load(name: &str, series: usize, steps: usize, fields: &[&str]) -> DataSet {
     let dir = tempfile::tempdir().expect("tempdir");
     let engine = Engine::open(EngineOptions {
-        background: false,
         wal_sync: SyncPolicy::None,
-        ..EngineOptions::new(dir.path())
+        ..EngineOptions::manual(dir.path())
     })
     .expect("open");
     let t = Instant::now();

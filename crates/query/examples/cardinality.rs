@@ -8,13 +8,13 @@
 //! Run: `cargo run --release -p strata-query --example cardinality -- --series 1000000`
 //! Options: `--series N` (default 1,000,000), `--points P` per series (default 3, 10 s
 //! apart), `--batch B` points per write (default 10,000), `--memtable-mib M` (the MemTable
-//! size that triggers a flush; default the engine's 64 MiB), `--catalog-only` (resolve the
-//! keys into a bare `Catalog`, no engine: the catalog's own resident cost).
+//! size that triggers a flush; default the engine's 64 MiB). The catalog's own cost per series
+//! is bounded by a unit test of `strata-engine` (`memory_per_series_is_bounded`).
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use strata_engine::{Catalog, Engine, EngineOptions, FieldValue, Point, SyncPolicy};
+use strata_engine::{Engine, EngineOptions, FieldValue, Point, SyncPolicy};
 use strata_query::{Filter, QueryOptions, QueryRequest, execute, match_series};
 
 #[path = "../benches/tsbs/mod.rs"]
@@ -96,16 +96,11 @@ fn main() {
     let points = arg(&args, "--points", 3).max(1);
     let batch = arg(&args, "--batch", 10_000).max(1);
     let interval_ns = 10_000_000_000i64;
-    if args.iter().any(|a| a == "--catalog-only") {
-        catalog_only(series);
-        return;
-    }
 
     let dir = tempfile::tempdir().expect("tempdir");
     let mut opts = EngineOptions {
-        background: false,
         wal_sync: SyncPolicy::None,
-        ..EngineOptions::new(dir.path())
+        ..EngineOptions::manual(dir.path())
     };
     let memtable_mib = arg(&args, "--memtable-mib", 0);
     if memtable_mib > 0 {
@@ -280,28 +275,5 @@ fn main() {
         rss_flushed.saturating_sub(rss_before) as f64 / n,
         rss_flushed_trimmed.saturating_sub(rss_before) as f64 / n,
         catalog_bytes as f64 / n
-    );
-}
-
-/// Resolves `series` keys into a bare catalog and reports its resident cost.
-fn catalog_only(series: usize) {
-    let catalog = Catalog::default();
-    let before = rss();
-    let t = Instant::now();
-    for i in 0..series {
-        let key = tsbs::key(i);
-        catalog.resolve_known(&key, &key.canonical());
-    }
-    let elapsed = t.elapsed();
-    let after = rss();
-    let n = series as f64;
-    println!(
-        "catalog only: {series} series in {:.1} s; RSS +{:.1} MiB ({:.0} B/series); \
-         memory_bytes() {:.1} MiB ({:.0} B/series)",
-        elapsed.as_secs_f64(),
-        mib(after.saturating_sub(before)),
-        after.saturating_sub(before) as f64 / n,
-        mib(catalog.memory_bytes() as u64),
-        catalog.memory_bytes() as f64 / n,
     );
 }

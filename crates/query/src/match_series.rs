@@ -44,7 +44,7 @@ pub fn match_series(
         compiled.push((key.as_str(), filter, regex));
     }
     let matched = catalog.with_measurement(measurement, |m| {
-        let mut result = m.series.clone();
+        let mut result = m.series().clone();
         for (key, filter, regex) in &compiled {
             if result.is_empty() {
                 break;
@@ -64,8 +64,7 @@ fn apply(
     filter: &Filter,
     regex: Option<&Regex>,
 ) {
-    let values = m.tags.get(key);
-    let posting = |v: &str| values.and_then(|vals| vals.get(v));
+    let posting = |v: &str| m.postings(key, v);
     match filter {
         Filter::Eq(v) => match posting(v) {
             Some(b) => *result &= b,
@@ -83,18 +82,18 @@ fn apply(
             *result &= list.iter().filter_map(|v| posting(v)).union();
         }
         Filter::Regex(_) => {
-            let union = match (values, regex) {
-                (Some(vals), Some(re)) => vals
-                    .iter()
+            let union = match regex {
+                Some(re) => m
+                    .tag_values(key)
                     .filter(|(v, _)| re.is_match(v))
                     .map(|(_, b)| b)
                     .union(),
-                _ => RoaringBitmap::new(),
+                None => RoaringBitmap::new(),
             };
             *result &= union;
         }
         Filter::Exists(want) => {
-            let with_key = values.into_iter().flat_map(BTreeMap::values).union();
+            let with_key = m.tag_values(key).map(|(_, b)| b).union();
             if *want {
                 *result &= with_key;
             } else {
@@ -121,11 +120,7 @@ mod tests {
     /// Series: 0 = host a / region x, 1 = host b / region x, 2 = host c (no region),
     /// 3 = region y (no host), 4 = other measurement host a.
     fn engine(dir: &std::path::Path) -> (Engine, Vec<u32>) {
-        let engine = Engine::open(EngineOptions {
-            background: false,
-            ..EngineOptions::new(dir)
-        })
-        .unwrap();
+        let engine = Engine::open(EngineOptions::manual(dir)).unwrap();
         let keys = [
             ("cpu", vec![("host", "a"), ("region", "x")]),
             ("cpu", vec![("host", "b"), ("region", "x")]),

@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use roaring::RoaringBitmap;
-use strata_engine::catalog::{CanonicalTags, split_canonical};
+use strata_engine::{CanonicalTags, split_canonical};
 use strata_engine::{Catalog, SeriesId, ValueType};
 
 use crate::aggregate::supports;
@@ -38,7 +38,7 @@ pub(crate) fn plan_fields(
     req: &QueryRequest,
 ) -> Result<Vec<FieldPlan>, QueryError> {
     let known: BTreeMap<String, ValueType> = catalog
-        .with_measurement(&req.measurement, |m| m.fields.clone())
+        .with_measurement(&req.measurement, |m| m.fields().clone())
         .unwrap_or_default();
     let function = req.aggregate.as_ref().map(|a| a.function);
     let Some(names) = &req.fields else {
@@ -140,11 +140,7 @@ mod tests {
     use crate::request::{AggFunction, Aggregate};
 
     fn engine(dir: &std::path::Path) -> Engine {
-        let engine = Engine::open(EngineOptions {
-            background: false,
-            ..EngineOptions::new(dir)
-        })
-        .unwrap();
+        let engine = Engine::open(EngineOptions::manual(dir)).unwrap();
         let point = |tags: &[(&str, &str)], fields: Vec<(&str, FieldValue)>| Point {
             series: SeriesKey::new(
                 "m",

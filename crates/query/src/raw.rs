@@ -11,7 +11,7 @@
 //!
 //! [`Snapshot::read_columns`]: strata_engine::Snapshot::read_columns
 
-use strata_engine::snapshot::Take;
+use strata_engine::Take;
 use strata_engine::{ColumnData, SeriesId};
 
 use crate::align::lay_out;

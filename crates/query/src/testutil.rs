@@ -14,10 +14,9 @@ impl Db {
     pub fn new() -> Db {
         let dir = tempfile::tempdir().unwrap();
         let engine = Engine::open(EngineOptions {
-            background: false,
             partition_width: 1_000,
             block_points: 4,
-            ..EngineOptions::new(dir.path())
+            ..EngineOptions::manual(dir.path())
         })
         .unwrap();
         Db { engine, _dir: dir }

@@ -20,9 +20,8 @@ fn catalog_memory_per_series_stays_bounded() {
     let n = 20_000;
     let dir = tempfile::tempdir().unwrap();
     let engine = Engine::open(EngineOptions {
-        background: false,
         wal_sync: SyncPolicy::None,
-        ..EngineOptions::new(dir.path())
+        ..EngineOptions::manual(dir.path())
     })
     .unwrap();
     let points: Vec<Point> = (0..n)

@@ -616,13 +616,12 @@ proptest! {
     ) {
         let dir = tempfile::tempdir().unwrap();
         let engine = Engine::open(EngineOptions {
-            background: false,
             wal_sync: SyncPolicy::None,
             // Tiny partitions and blocks: flushes span several partitions (some before 1970)
             // and blocks.
             partition_width: 1_000,
             block_points: 5,
-            ..EngineOptions::new(dir.path())
+            ..EngineOptions::manual(dir.path())
         })
         .unwrap();
         let mut model = Model::default();

@@ -19,10 +19,9 @@ fn query(engine: &Engine, json: &str) -> String {
 fn aggregates_come_from_rollups_after_raw_retention() {
     let dir = tempfile::tempdir().unwrap();
     let opts = EngineOptions {
-        background: false,
         retention: Some(Duration::from_secs(30 * 86_400)),
         rollup_after: Some(Duration::from_secs(86_400)),
-        ..EngineOptions::new(dir.path())
+        ..EngineOptions::manual(dir.path())
     };
     let engine = Engine::open(opts).unwrap();
     let start_ms = 18_262 * DAY_MS; // 2020-01-01

@@ -4,7 +4,7 @@
 //! whole or not at all. Runs on a blocking thread: parsing is CPU work and the write waits for
 //! the WAL fsync.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use strata_engine::now_ns;
 
 use axum::body::Bytes;
 use strata_engine::{FieldValue, Point, SeriesKey};
@@ -15,14 +15,6 @@ use crate::config::Limits;
 use crate::error::{BodyFormat, ServerError};
 use crate::limits::{self, NanPolicy};
 use crate::state::AppState;
-
-/// Nanoseconds since the Unix epoch now (0 if the clock is before 1970).
-pub fn now_ns() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
 
 /// Checks every point of `batch` and converts it; `now` stamps points without a timestamp.
 pub fn to_points(

@@ -163,7 +163,7 @@ pub fn check_series(
     }
     for (m, (new, first)) in new_per_measurement {
         let existing = catalog
-            .with_measurement(m, |idx| idx.series.len())
+            .with_measurement(m, |idx| idx.series().len())
             .unwrap_or(0) as usize;
         if existing + new > limits.max_series_per_measurement {
             return Err(ServerError::BadRequest {
@@ -294,24 +294,27 @@ mod tests {
 
     #[test]
     fn series_per_measurement() {
-        let catalog = Catalog::default();
+        let dir = tempfile::tempdir().unwrap();
+        let engine =
+            strata_engine::Engine::open(strata_engine::EngineOptions::manual(dir.path())).unwrap();
+        let catalog = engine.catalog();
         let key = |h: &str| strata_engine::SeriesKey::new("cpu", vec![("host".into(), h.into())]);
-        catalog.resolve(&key("a"));
         let point = |h: &str| Point {
             series: key(h),
             fields: vec![("v".into(), strata_engine::FieldValue::Float(1.0))],
             timestamp: 0,
         };
+        engine.write(&[point("a")]).unwrap();
         let l = Limits {
             max_series_per_measurement: 2,
             ..Limits::default()
         };
-        check_series(&[point("a"), point("b"), point("b")], &catalog, &l).unwrap();
-        let e = check_series(&[point("a"), point("b"), point("c")], &catalog, &l).unwrap_err();
+        check_series(&[point("a"), point("b"), point("b")], catalog, &l).unwrap();
+        let e = check_series(&[point("a"), point("b"), point("c")], catalog, &l).unwrap_err();
         assert_eq!(e.code(), "series_limit");
         assert_eq!(e.index(), Some(1));
         // Existing series keep accepting points even at the limit.
-        catalog.resolve(&key("b"));
-        check_series(&[point("a"), point("b")], &catalog, &l).unwrap();
+        engine.write(&[point("b")]).unwrap();
+        check_series(&[point("a"), point("b")], catalog, &l).unwrap();
     }
 }

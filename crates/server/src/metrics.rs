@@ -106,13 +106,32 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_string(), |p| p.as_str().to_string());
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let started = Instant::now();
     let resp = next.run(req).await;
     state
         .metrics()
-        .record_request(&route, &method, resp.status().as_u16(), started.elapsed());
+        .record_request(&route, method, resp.status().as_u16(), started.elapsed());
     resp
+}
+
+/// The `method` label: one of the standard methods, or `other`, so a client sending made-up
+/// methods cannot grow the label set (and `/metrics`, and memory) without bound. Routes are
+/// bounded already (the matched route pattern, or `unmatched`), statuses are three digits.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        Method::PATCH => "PATCH",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "other",
+    }
 }
 
 fn escape(v: &str) -> String {
@@ -245,13 +264,13 @@ pub fn render(state: &AppState) -> String {
         "Series known to the catalog (cardinality).",
         &[("", c(s.series))],
     );
-    let lv: Vec<(String, &strata_engine::stats::LevelStats)> = s
+    let lv: Vec<(String, &strata_engine::LevelStats)> = s
         .levels
         .iter()
         .enumerate()
         .map(|(i, l)| (format!("level=\"{i}\""), l))
         .collect();
-    let per_level = |f: fn(&strata_engine::stats::LevelStats) -> u64| {
+    let per_level = |f: fn(&strata_engine::LevelStats) -> u64| {
         lv.iter()
             .map(|(k, l)| (k.as_str(), f(l) as f64))
             .collect::<Vec<_>>()
@@ -277,7 +296,8 @@ pub fn render(state: &AppState) -> String {
         "Points in live SSTables per level.",
         &per_level(|l| l.points),
     );
-    let read_only = if state.engine().read_only_reason().is_some() {
+    let engine = state.engine();
+    let read_only = if engine.read_only_reason().is_some() {
         1.0
     } else {
         0.0
@@ -286,9 +306,10 @@ pub fn render(state: &AppState) -> String {
         &mut out,
         "strata_read_only",
         "gauge",
-        "1 when the engine refuses writes (see /ready).",
+        "1 when the engine refuses writes for good (a failed WAL fsync; see /ready).",
         &[("", read_only)],
     );
+    background_metrics(&mut out, engine);
 
     let requests = m.requests.lock().clone();
     let labels: Vec<(String, f64)> = requests
@@ -326,6 +347,44 @@ pub fn render(state: &AppState) -> String {
     out
 }
 
+/// Per background job: whether its last run failed, and failures and panics since start.
+fn background_metrics(out: &mut String, engine: &strata_engine::Engine) {
+    use strata_engine::BackgroundJob;
+    let failing = engine.background_failures();
+    let labels: Vec<String> = BackgroundJob::ALL
+        .iter()
+        .map(|j| format!("job=\"{}\"", j.name()))
+        .collect();
+    let per_job = |f: &dyn Fn(BackgroundJob) -> f64| -> Vec<(&str, f64)> {
+        BackgroundJob::ALL
+            .iter()
+            .zip(&labels)
+            .map(|(j, l)| (l.as_str(), f(*j)))
+            .collect()
+    };
+    metric(
+        out,
+        "strata_background_job_failing",
+        "gauge",
+        "1 while a background job's last run failed (writes are still accepted; see /ready).",
+        &per_job(&|j| f64::from(u8::from(failing.iter().any(|f| f.job == j)))),
+    );
+    metric(
+        out,
+        "strata_background_job_failures_total",
+        "counter",
+        "Failed runs of each background job.",
+        &per_job(&|j| engine.background_counts(j).failures as f64),
+    );
+    metric(
+        out,
+        "strata_background_job_panics_total",
+        "counter",
+        "Runs of each background job that panicked (a bug; see the log).",
+        &per_job(&|j| engine.background_counts(j).panics as f64),
+    );
+}
+
 /// `GET /metrics`.
 pub async fn handler(State(state): State<AppState>) -> Response {
     (
@@ -341,6 +400,13 @@ pub async fn handler(State(state): State<AppState>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn method_labels_are_bounded() {
+        let odd = axum::http::Method::from_bytes(&[b'X'; 4000]).unwrap();
+        assert_eq!(method_label(&odd), "other");
+        assert_eq!(method_label(&axum::http::Method::POST), "POST");
+    }
 
     #[test]
     fn histogram_is_cumulative() {

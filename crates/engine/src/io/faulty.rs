@@ -209,6 +209,15 @@ impl FileSystem for FaultyFs {
         }
         self.inner.truncate(path, len)
     }
+
+    fn map_file(&self, path: &Path) -> Result<memmap2::Mmap> {
+        self.count(|s| s.opens += 1);
+        self.inner.map_file(path)
+    }
+
+    fn lock_exclusive(&self, path: &Path) -> Result<super::FileLock> {
+        self.inner.lock_exclusive(path)
+    }
 }
 
 /// What to do with one write.

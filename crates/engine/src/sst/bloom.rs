@@ -35,12 +35,9 @@ impl Bloom {
     }
 
     /// Bytes of the bit array.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.bits.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.bits.is_empty()
     }
 
     fn positions(&self, h: u64) -> impl Iterator<Item = usize> + use<> {
@@ -49,6 +46,7 @@ impl Bloom {
         (0..u64::from(self.probes)).map(move |i| (h1.wrapping_add(i.wrapping_mul(h2)) % m) as usize)
     }
 
+    #[cfg(test)]
     pub fn insert(&mut self, key: &[u8]) {
         self.insert_hash(Bloom::hash(key));
     }

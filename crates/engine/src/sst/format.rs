@@ -20,6 +20,7 @@ use strata_codec::ValueType;
 use strata_codec::varint::{Cursor, put_ivarint, put_uvarint};
 
 use super::bloom::Bloom;
+use crate::limits::PREALLOC_LIMIT;
 
 pub const MAGIC: &[u8; 8] = b"STRATSST";
 pub const VERSION: u16 = 1;
@@ -248,12 +249,9 @@ pub struct BlockList<'a> {
 }
 
 impl<'a> BlockList<'a> {
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.count
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.count == 0
     }
 
     /// The blocks in time order, decoded as the iteration goes. The bytes were validated by
@@ -319,7 +317,7 @@ impl MetaLayout {
         let at = |cur: &Cursor<'_>| cur.position() as u32;
         let mut cur = Cursor::new(bytes);
         let n = cur.count("series count", bytes.len()).map_err(err)?;
-        let mut series_at = Vec::with_capacity(n);
+        let mut series_at = Vec::with_capacity(n.min(PREALLOC_LIMIT));
         let mut last: Option<&[u8]> = None;
         for _ in 0..n {
             series_at.push(at(&cur));
@@ -331,7 +329,7 @@ impl MetaLayout {
             last = Some(key);
         }
         let columns = cur.count("column count", bytes.len()).map_err(err)?;
-        let mut columns_at = Vec::with_capacity(n + 1);
+        let mut columns_at = Vec::with_capacity(n.min(PREALLOC_LIMIT) + 1);
         let mut last: Option<(u32, &str)> = None;
         for _ in 0..columns {
             let start = at(&cur);
@@ -350,6 +348,9 @@ impl MetaLayout {
         columns_at.resize(n + 1, at(&cur));
         let bloom = Bloom::decode(&mut cur).map_err(err)?;
         cur.finish("sstable meta").map_err(err)?;
+        // Growth past the bounded reservation leaves slack an open table would keep.
+        series_at.shrink_to_fit();
+        columns_at.shrink_to_fit();
         Ok(MetaLayout {
             series_at,
             columns_at,

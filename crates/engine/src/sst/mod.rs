@@ -1,12 +1,15 @@
 //! SSTables: immutable sorted files of codec-encoded column blocks with a block index, a bloom
-//! filter of their series and a checksummed footer.
+//! filter of their series and a checksummed footer ([`format`]); written by [`SstWriter`],
+//! read through a memory map by [`SstReader`]; decoded blocks and column entries are kept
+//! in the [`BlockCache`], which the read path fills and the LSM empties of dropped tables.
 
-pub mod bloom;
-pub mod format;
-pub mod reader;
-pub mod writer;
+mod bloom;
+mod cache;
+mod format;
+mod reader;
+mod writer;
 
-pub use format::{BlockList, BlockMeta, ColumnEntry, OwnedColumn};
-pub use reader::Columns;
-pub use reader::SstReader;
-pub use writer::{SstInfo, SstWriter};
+pub use cache::BlockCache;
+pub use format::{BlockMeta, ColumnEntry};
+pub use reader::{Columns, SstReader};
+pub use writer::SstWriter;

@@ -15,8 +15,9 @@ use super::format::{
     BLOCK_TRAILER, BlockMeta, ColumnEntry, FOOTER_LEN, Footer, HEADER_LEN, MAGIC, MetaLayout,
     OwnedColumn, VERSION, series_entry,
 };
-use crate::column::ColumnData;
+use crate::data::ColumnData;
 use crate::error::{Error, Result};
+use crate::io::FileSystem;
 
 /// An open SSTable.
 #[derive(Debug)]
@@ -30,7 +31,6 @@ pub struct SstReader {
     /// Offset of each series' first column entry, plus the end of the column index.
     columns_at: Vec<u32>,
     bloom: Bloom,
-    footer: Footer,
 }
 
 fn corrupt(path: &Path, offset: u64, reason: impl Into<String>) -> Error {
@@ -68,19 +68,9 @@ impl<'a> Iterator for Columns<'a> {
 }
 
 impl SstReader {
-    pub fn open(path: &Path) -> Result<SstReader> {
-        let file = std::fs::File::open(path).map_err(|source| Error::Io {
-            op: "open",
-            path: path.into(),
-            source,
-        })?;
-        // SAFETY: SSTables are immutable once renamed into place; nothing truncates them while
-        // the engine runs (deletion unlinks but the mapping stays valid).
-        let map = unsafe { Mmap::map(&file) }.map_err(|source| Error::Io {
-            op: "mmap",
-            path: path.into(),
-            source,
-        })?;
+    /// Maps and validates the table at `path`.
+    pub fn open(fs: &dyn FileSystem, path: &Path) -> Result<SstReader> {
+        let map = fs.map_file(path)?;
         let len = map.len();
         if len < HEADER_LEN + FOOTER_LEN {
             return Err(corrupt(
@@ -128,7 +118,6 @@ impl SstReader {
             series_at: layout.series_at,
             columns_at: layout.columns_at,
             bloom: layout.bloom,
-            footer,
             map,
         };
         reader.release_index_pages();
@@ -156,23 +145,8 @@ impl SstReader {
         &self.path
     }
 
-    pub fn min_ts(&self) -> i64 {
-        self.footer.min_ts
-    }
-
-    pub fn max_ts(&self) -> i64 {
-        self.footer.max_ts
-    }
-
-    pub fn points(&self) -> u64 {
-        self.footer.points
-    }
-
-    pub fn size(&self) -> u64 {
-        self.map.len() as u64
-    }
-
     /// Heap bytes this reader holds (the mapped file not included).
+    #[cfg(test)]
     pub fn memory_bytes(&self) -> usize {
         (self.series_at.capacity() + self.columns_at.capacity()) * 4 + self.bloom.len()
     }
@@ -301,9 +275,24 @@ impl SstReader {
         Ok(())
     }
 
+    /// Reads every block, checking its checksum and decoding it; returns how many.
+    pub fn verify(&self) -> Result<u64> {
+        let mut dec = BlockDecoder::default();
+        let mut n = 0;
+        for col in self.columns() {
+            let col = col?;
+            let mut data = ColumnData::new(col.value_type);
+            for block in col.blocks.iter() {
+                self.read_block(&block, &mut dec, &mut data)?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
     /// The points of one column with `start <= ts < end`, decoding only the blocks that
     /// overlap the range (for compaction and rollups; queries go through the block cache in
-    /// [`crate::scan`]).
+    /// `read::scan`).
     pub fn read_column(
         &self,
         column: &ColumnEntry<'_>,
@@ -330,8 +319,8 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::data::FieldValue;
     use crate::io::StdFs;
-    use crate::point::FieldValue;
     use crate::sst::SstWriter;
 
     fn column(points: &[(i64, f64)]) -> ColumnData {
@@ -358,7 +347,7 @@ mod tests {
         }
         w.finish().unwrap();
 
-        let r = SstReader::open(&path).unwrap();
+        let r = SstReader::open(&StdFs, &path).unwrap();
         assert_eq!(r.series_count(), 50);
         assert_eq!(
             r.memory_bytes(),

@@ -1,7 +1,9 @@
 //! Writes one SSTable: columns added in (series key, field) order, cut into codec blocks of at
 //! most `block_points` points, each followed by its CRC32C; then the meta section and footer.
 //! The file is written under a temporary name, fsynced, renamed into place and the directory
-//! fsynced, so a crash leaves either no file or a whole one.
+//! fsynced, so a crash leaves either no file or a whole one. A writer dropped before
+//! [`SstWriter::finish`] succeeded (an error on any path, a panic) removes what it wrote, so
+//! a failed flush or compaction leaves no temporary file behind to fill the disk.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -13,7 +15,7 @@ use super::format::{
     BlockMeta, Footer, HEADER_LEN, MAGIC, MAX_META_LEN, VERSION, put_column_entry, put_meta,
     put_series_entry,
 };
-use crate::column::ColumnData;
+use crate::data::ColumnData;
 use crate::error::{Error, Result};
 use crate::io::{FileSystem, WritableFile};
 
@@ -26,12 +28,25 @@ pub struct SstInfo {
     pub max_ts: i64,
 }
 
+/// What a writer has on disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// The temporary file.
+    Writing,
+    /// The file under its final name, its directory entry not yet synced.
+    Renamed,
+    /// A durable, finished table (or nothing, after a discard).
+    Done,
+}
+
 /// Streams columns into a new SSTable.
 pub struct SstWriter {
     fs: Arc<dyn FileSystem>,
     tmp: PathBuf,
     path: PathBuf,
     file: Box<dyn WritableFile>,
+    /// How far [`SstWriter::finish`] got; anything short of `Done` is removed on drop.
+    stage: Stage,
     offset: u64,
     block_points: usize,
     encoder: BlockEncoder,
@@ -64,6 +79,7 @@ impl SstWriter {
             tmp,
             path: path.to_path_buf(),
             file,
+            stage: Stage::Writing,
             offset: HEADER_LEN as u64,
             block_points: block_points.clamp(1, strata_codec::MAX_BLOCK_POINTS),
             encoder: BlockEncoder::default(),
@@ -179,8 +195,8 @@ impl SstWriter {
     }
 
     /// Abandons the file: removes what was written under the temporary name.
-    pub fn discard(self) -> Result<()> {
-        drop(self.file);
+    pub fn discard(mut self) -> Result<()> {
+        self.stage = Stage::Done;
         self.fs.remove_file(&self.tmp)
     }
 
@@ -215,11 +231,25 @@ impl SstWriter {
         self.file.write_all(&bytes)?;
         self.file.sync_data()?;
         self.info.size = self.offset + bytes.len() as u64;
-        drop(self.file);
         self.fs.rename(&self.tmp, &self.path)?;
+        self.stage = Stage::Renamed;
         if let Some(dir) = self.path.parent() {
             self.fs.sync_dir(dir)?;
         }
+        self.stage = Stage::Done;
         Ok(self.info)
+    }
+}
+
+impl Drop for SstWriter {
+    fn drop(&mut self) {
+        let left = match self.stage {
+            Stage::Writing => &self.tmp,
+            Stage::Renamed => &self.path,
+            Stage::Done => return,
+        };
+        if let Err(e) = self.fs.remove_file(left) {
+            tracing::warn!(path = %left.display(), error = %e, "could not remove an unfinished SSTable");
+        }
     }
 }

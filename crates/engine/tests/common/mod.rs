@@ -1,6 +1,6 @@
 //! Helpers shared by the engine's integration tests: the series `m,host=h{n}` and a count of
 //! every point of some of those series, read back through a snapshot.
-
+#![allow(clippy::disallowed_methods)]
 #![allow(dead_code)]
 
 use strata_engine::{Engine, Error, SeriesKey};

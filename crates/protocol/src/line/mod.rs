@@ -39,4 +39,4 @@ mod value;
 mod writer;
 
 pub use parser::{parse, parse_into};
-pub use writer::{write_batch, write_line};
+pub use writer::{escape_key, escape_measurement, write_batch, write_line};

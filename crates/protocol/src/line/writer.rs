@@ -14,19 +14,19 @@ use crate::point::{FieldValue, PointBatch, PointRef};
 /// starting with `#` or a tab, and non-finite floats (written as `NaN`,
 /// `inf`, `-inf`, which the parser rejects).
 pub fn write_line(point: &PointRef<'_, '_>, out: &mut String) {
-    escape_into(out, point.measurement(), is_measurement_special);
+    escape_measurement(out, point.measurement());
     for (key, value) in point.tags() {
         out.push(',');
-        escape_into(out, key, is_key_special);
+        escape_key(out, key);
         out.push('=');
-        escape_into(out, value, is_key_special);
+        escape_key(out, value);
     }
     out.push(' ');
     for (i, (key, value)) in point.fields().iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        escape_into(out, key, is_key_special);
+        escape_key(out, key);
         out.push('=');
         write_value(value, out);
     }
@@ -63,6 +63,17 @@ fn write_value(value: &FieldValue<'_>, out: &mut String) {
             Ok(())
         }
     };
+}
+
+/// Appends a measurement name with line-protocol escaping (`,`, space, `\`).
+pub fn escape_measurement(out: &mut String, name: &str) {
+    escape_into(out, name, is_measurement_special);
+}
+
+/// Appends a tag key, tag value or field key with line-protocol escaping (`,`, `=`, space,
+/// `\`).
+pub fn escape_key(out: &mut String, key: &str) {
+    escape_into(out, key, is_key_special);
 }
 
 fn is_measurement_special(c: char) -> bool {

@@ -1,6 +1,6 @@
 //! Administration: `POST /api/v1/delete` (tombstones for the matching series over a time
-//! range), `POST /api/v1/admin/compact` (flush and compact now), `GET /health` (the process is up) and `GET /ready` (writes are accepted; 503 with
-//! the reason once the engine turned read-only).
+//! range), `POST /api/v1/admin/compact` (flush and compact now), `GET /health` (the process
+//! is up) and `GET /ready` (whether writes are accepted, and the background jobs failing).
 
 use std::collections::BTreeMap;
 
@@ -13,10 +13,9 @@ use serde_json::{Value, json};
 use strata_query::Filter;
 use strata_query::time::to_ns;
 
-use crate::body;
 use crate::error::ServerError;
 use crate::routes::query::precision_param;
-use crate::routes::{blocking, parse_json, query_params};
+use crate::routes::{blocking, parse_json, query_params, with_body};
 use crate::state::AppState;
 
 /// The `POST /api/v1/delete` body; `start` (inclusive) and `end` (exclusive) in the request
@@ -40,12 +39,8 @@ pub async fn delete(
 ) -> Result<Json<Value>, ServerError> {
     let params = query_params(&uri)?;
     let precision_ns = precision_param(&params)?;
-    let encoding = body::content_encoding(&headers)?;
-    let bytes = body::read(body, &headers, state.limits()).await?;
-    let st = state.clone();
-    blocking(move || {
-        let bytes = body::decode(bytes, encoding.as_deref(), st.limits())?;
-        let req: DeleteRequest = parse_json(&bytes)?;
+    with_body(&state, &headers, body, move |st, bytes| {
+        let req: DeleteRequest = parse_json(bytes)?;
         if req.measurement.is_empty() {
             return Err(ServerError::bad(
                 "invalid_delete",
@@ -99,13 +94,28 @@ pub async fn health() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// `GET /ready`: 200 when recovery is done and writes are accepted (the listener opens only
-/// after recovery), 503 with the reason once the engine is read-only.
+/// `GET /ready`: whether writes are accepted. The listener opens only after recovery, so
+/// the states are: `200 {"status": "ready"}`; `200 {"status": "degraded",
+/// "background_failures": [...]}` when writes are accepted but a background job's last run
+/// failed (flush, compaction, rollup, retention; each entry names the job, its error and how
+/// many runs failed in a row, and clears when the job next succeeds); `503 read_only` once a
+/// failed WAL fsync made the engine refuse writes for good.
 pub async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ServerError> {
-    match state.engine().read_only_reason() {
-        None => Ok(Json(json!({ "status": "ready" }))),
-        Some(reason) => Err(ServerError::Engine(strata_engine::Error::ReadOnly {
+    let engine = state.engine();
+    if let Some(reason) = engine.read_only_reason() {
+        return Err(ServerError::Engine(strata_engine::Error::ReadOnly {
             reason,
-        })),
+        }));
     }
+    let failures = engine.background_failures();
+    if failures.is_empty() {
+        return Ok(Json(json!({ "status": "ready" })));
+    }
+    let failures: Vec<Value> = failures
+        .iter()
+        .map(|f| json!({ "job": f.job.name(), "error": f.error, "consecutive": f.consecutive }))
+        .collect();
+    Ok(Json(
+        json!({ "status": "degraded", "background_failures": failures }),
+    ))
 }

@@ -13,9 +13,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use strata_query::Filter;
 
-use crate::body;
 use crate::error::ServerError;
-use crate::routes::{blocking, parse_json, query_params, required_param};
+use crate::routes::{parse_json, query_params, required_param, with_body};
 use crate::state::AppState;
 
 /// `GET /api/v1/measurements` -> `{"measurements": [...]}` (sorted).
@@ -30,7 +29,7 @@ pub async fn tag_keys(State(state): State<AppState>, uri: Uri) -> Result<Json<Va
     let keys: Vec<String> = state
         .engine()
         .catalog()
-        .with_measurement(m, |idx| idx.tags.keys().cloned().collect())
+        .with_measurement(m, |idx| idx.tag_keys().map(str::to_string).collect())
         .unwrap_or_default();
     Ok(Json(json!({ "measurement": m, "tags": keys })))
 }
@@ -48,10 +47,7 @@ pub async fn tag_values(
         .engine()
         .catalog()
         .with_measurement(m, |idx| {
-            idx.tags
-                .get(&key)
-                .map(|v| v.keys().cloned().collect())
-                .unwrap_or_default()
+            idx.tag_values(&key).map(|(v, _)| v.to_string()).collect()
         })
         .unwrap_or_default();
     Ok(Json(
@@ -78,12 +74,8 @@ pub async fn series(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, ServerError> {
-    let encoding = body::content_encoding(&headers)?;
-    let bytes = body::read(body, &headers, state.limits()).await?;
-    let st = state.clone();
-    blocking(move || {
-        let bytes = body::decode(bytes, encoding.as_deref(), st.limits())?;
-        let req: SeriesRequest = parse_json(&bytes)?;
+    with_body(&state, &headers, body, |st, bytes| {
+        let req: SeriesRequest = parse_json(bytes)?;
         let catalog = st.engine().catalog();
         let ids = strata_query::match_series(catalog, &req.measurement, &req.filters)?;
         let count = ids.len();

@@ -9,8 +9,9 @@ pub mod write;
 use std::collections::HashMap;
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Query, Request, State};
-use axum::http::{Method, Uri};
+use axum::http::{HeaderMap, Method, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -100,6 +101,29 @@ where
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| ServerError::Internal(format!("request task failed: {e}")))?
+}
+
+/// A request body read whole (size-bounded), then, on the blocking pool, decompressed
+/// (`Content-Encoding: gzip`, bounded too) and handed to `f` with the state: the shared
+/// first steps of every route that takes a JSON body.
+pub(crate) async fn with_body<T, F>(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+    f: F,
+) -> Result<T, ServerError>
+where
+    F: FnOnce(&AppState, &[u8]) -> Result<T, ServerError> + Send + 'static,
+    T: Send + 'static,
+{
+    let encoding = body::content_encoding(headers)?;
+    let bytes = body::read(body, headers, state.limits()).await?;
+    let st = state.clone();
+    blocking(move || {
+        let bytes = body::decode(bytes, encoding.as_deref(), st.limits())?;
+        f(&st, &bytes)
+    })
+    .await
 }
 
 /// Parses a JSON request body into `T`; serde's message (with line and column) on error.

@@ -11,9 +11,8 @@ use axum::http::{HeaderMap, Uri, header};
 use axum::response::{IntoResponse, Response};
 use strata_query::{Format, QueryOptions, QueryRequest};
 
-use crate::body;
 use crate::error::ServerError;
-use crate::routes::{blocking, query_params};
+use crate::routes::{query_params, with_body};
 use crate::state::AppState;
 
 /// Nanoseconds per unit of the `precision` parameter (default milliseconds).
@@ -41,12 +40,8 @@ pub async fn query(
         precision_ns: precision_param(&params)?,
         max_points: state.limits().max_query_points,
     };
-    let encoding = body::content_encoding(&headers)?;
-    let bytes = body::read(body, &headers, state.limits()).await?;
-    let st = state.clone();
-    let json = blocking(move || {
-        let bytes = body::decode(bytes, encoding.as_deref(), st.limits())?;
-        let request = QueryRequest::from_json(&bytes)?;
+    let json = with_body(&state, &headers, body, move |st, bytes| {
+        let request = QueryRequest::from_json(bytes)?;
         let started = Instant::now();
         let snapshot = st.engine().snapshot();
         let result = strata_query::execute(&snapshot, &request, &opts);

@@ -15,13 +15,11 @@ use std::sync::Arc;
 
 use strata_codec::{BlockDecoder, ColumnRef};
 
-use crate::cache::BlockCache;
-use crate::column::ColumnData;
+use crate::data::{ColumnData, ValueType};
 use crate::error::Result;
-use crate::manifest::Tombstone;
-use crate::point::ValueType;
-use crate::sst::BlockMeta;
-use crate::version::{TableHandle, drop_deleted};
+use crate::lsm::manifest::Tombstone;
+use crate::lsm::version::{TableHandle, drop_deleted};
+use crate::sst::{BlockCache, BlockMeta};
 
 /// A run of consecutive points of a column, in time order, sorted and deduplicated.
 #[derive(Debug, Clone)]

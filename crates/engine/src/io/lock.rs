@@ -1,5 +1,6 @@
-//! The data-directory lock: an exclusive `flock` on `LOCK`, held while the engine is open, so
-//! two processes can never write the same WAL and manifest.
+//! An exclusive advisory lock on a file (`flock`), held until dropped: the data directory's
+//! `LOCK`, so two processes can never write the same WAL and manifest.
+#![allow(clippy::disallowed_methods)]
 
 use std::fs::File;
 use std::os::fd::AsRawFd;
@@ -9,29 +10,30 @@ use crate::error::{Error, Result};
 
 /// Holds the lock until dropped.
 #[derive(Debug)]
-pub struct DirLock {
+pub struct FileLock {
     _file: File,
 }
 
-impl DirLock {
-    pub fn acquire(dir: &Path) -> Result<DirLock> {
-        let path = dir.join("LOCK");
+impl FileLock {
+    /// Locks `path` (created if missing); fails at once if another process holds it.
+    pub(super) fn acquire(path: &Path) -> Result<FileLock> {
         let file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
-            .open(&path)
-            .map_err(|e| Error::io("open", &path, e))?;
+            .open(path)
+            .map_err(|e| Error::io("open", path, e))?;
         // SAFETY: flock on a file descriptor we own; no memory is involved.
         let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
         if rc != 0 {
             let err = std::io::Error::last_os_error();
+            let dir = path.parent().unwrap_or(path);
             return Err(Error::Config(format!(
                 "data directory {} is in use by another Strata process ({err})",
                 dir.display()
             )));
         }
-        Ok(DirLock { _file: file })
+        Ok(FileLock { _file: file })
     }
 }
 
@@ -42,10 +44,11 @@ mod tests {
     #[test]
     fn second_lock_fails_until_first_is_dropped() {
         let dir = tempfile::tempdir().unwrap();
-        let a = DirLock::acquire(dir.path()).unwrap();
-        let err = DirLock::acquire(dir.path()).unwrap_err().to_string();
+        let path = dir.path().join("LOCK");
+        let a = FileLock::acquire(&path).unwrap();
+        let err = FileLock::acquire(&path).unwrap_err().to_string();
         assert!(err.contains("in use"), "{err}");
         drop(a);
-        DirLock::acquire(dir.path()).unwrap();
+        FileLock::acquire(&path).unwrap();
     }
 }

@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use strata_codec::BlockDecoder;
 
-use crate::column::ColumnData;
+use super::version::{TableHandle, Version, drop_deleted};
+use crate::data::ColumnData;
 use crate::error::Result;
 use crate::sst::{ColumnEntry, Columns};
-use crate::version::{TableHandle, Version, drop_deleted};
 
 /// One column of the walk.
 #[derive(Debug)]

@@ -33,6 +33,13 @@ use crate::io::FileSystem;
 use crate::wal::{SyncPolicy, Wal, WalOptions};
 
 const VERSION: u8 = 1;
+
+/// The level of flushed MemTables.
+pub const FLUSH_LEVEL: u8 = 0;
+/// The level of compacted partitions (one file each once compacted).
+pub const COMPACTED_LEVEL: u8 = 1;
+/// The level of rollup tables (per-window summaries of a partition).
+pub const ROLLUP_LEVEL: u8 = 2;
 /// Edits in the log, beyond those a snapshot of the state would hold, after which the log is
 /// rewritten as a snapshot. (Counting from the snapshot's own size keeps a state of more
 /// than this many files and tombstones from being rewritten on every edit.)
@@ -42,7 +49,7 @@ const SNAPSHOT_AFTER: usize = 512;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileMeta {
     pub id: u64,
-    /// 0: flushed MemTables; 1: compacted partitions.
+    /// [`FLUSH_LEVEL`], [`COMPACTED_LEVEL`] or [`ROLLUP_LEVEL`].
     pub level: u8,
     /// Start of the time partition (ns).
     pub partition: i64,
@@ -169,7 +176,7 @@ fn encode(edits: &[Edit]) -> Vec<u8> {
     out
 }
 
-fn decode(bytes: &[u8]) -> std::result::Result<Vec<Edit>, String> {
+pub(crate) fn decode(bytes: &[u8]) -> std::result::Result<Vec<Edit>, String> {
     let e = |err: strata_codec::CodecError| err.to_string();
     let mut cur = Cursor::new(bytes);
     let version = cur.u8("manifest record version").map_err(e)?;
@@ -177,7 +184,7 @@ fn decode(bytes: &[u8]) -> std::result::Result<Vec<Edit>, String> {
         return Err(format!("unknown manifest record version {version}"));
     }
     let n = cur.count("edit count", bytes.len()).map_err(e)?;
-    let mut edits = Vec::with_capacity(n.min(crate::PREALLOC_LIMIT));
+    let mut edits = Vec::with_capacity(n.min(crate::limits::PREALLOC_LIMIT));
     for _ in 0..n {
         let edit = match cur.u8("edit tag").map_err(e)? {
             1 => Edit::AddFile(FileMeta {

@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use parking_lot::Mutex;
 
-use crate::column::ColumnData;
-use crate::sst::OwnedColumn;
+use super::format::OwnedColumn;
+use crate::data::ColumnData;
 
 /// (table id, file offset of the block or index entry).
 pub type BlockKey = (u64, u64);
@@ -208,7 +208,7 @@ impl BlockCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::point::{FieldValue, ValueType};
+    use crate::data::{FieldValue, ValueType};
 
     fn block(n: i64) -> Arc<ColumnData> {
         let mut c = ColumnData::new(ValueType::Float);

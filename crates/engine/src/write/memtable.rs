@@ -15,9 +15,9 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use parking_lot::RwLock;
 
-use crate::catalog::SeriesId;
-use crate::column::ColumnData;
-use crate::point::FieldValue;
+use crate::data::ColumnData;
+use crate::data::FieldValue;
+use crate::index::SeriesId;
 
 /// Bytes a new series adds beyond its columns: its hash-table slot (24 bytes) with the
 /// table's spare capacity and control bytes, on average.
@@ -156,15 +156,6 @@ impl MemTable {
         Some(part)
     }
 
-    /// The fields a series has in this MemTable.
-    pub fn fields(&self, series: SeriesId) -> Vec<String> {
-        self.columns
-            .read()
-            .get(series)
-            .map(|f| f.iter().map(|(n, _)| n.to_string()).collect())
-            .unwrap_or_default()
-    }
-
     /// Removes the points of `series` (every field) with `start <= ts < end`.
     pub fn delete(&self, series: SeriesId, start: i64, end: i64) {
         if let Some(fields) = self.columns.write().by_series.get_mut(&series) {
@@ -172,6 +163,14 @@ impl MemTable {
                 col.retain(|t| !(start..end).contains(&t));
             }
         }
+    }
+
+    /// True if `series` has a point here (deleted points gone).
+    pub fn has_points(&self, series: SeriesId) -> bool {
+        self.columns
+            .read()
+            .get(series)
+            .is_some_and(|fields| fields.iter().any(|(_, col)| !col.is_empty()))
     }
 
     /// The series with data in this MemTable, in no particular order.

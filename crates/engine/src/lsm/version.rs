@@ -2,13 +2,15 @@
 //! an `Arc<Version>`, so a compaction that replaces files cannot delete one under a running
 //! query: an obsolete file is unlinked when the last version holding it is dropped.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::column::ColumnData;
-use crate::manifest::{FileMeta, Tombstone};
+use super::manifest::{FileMeta, ROLLUP_LEVEL, Tombstone};
+use crate::data::ColumnData;
+use crate::error::Result;
+use crate::io::FileSystem;
 use crate::sst::SstReader;
 
 /// An open SSTable and its manifest entry.
@@ -16,16 +18,20 @@ use crate::sst::SstReader;
 pub struct TableHandle {
     pub meta: FileMeta,
     pub reader: SstReader,
+    fs: Arc<dyn FileSystem>,
     obsolete: AtomicBool,
 }
 
 impl TableHandle {
-    pub fn new(meta: FileMeta, reader: SstReader) -> Self {
-        TableHandle {
+    /// Opens table `meta.id` of directory `dir`.
+    pub fn open(fs: Arc<dyn FileSystem>, dir: &Path, meta: FileMeta) -> Result<Self> {
+        let reader = SstReader::open(&*fs, &table_path(dir, meta.id))?;
+        Ok(TableHandle {
             meta,
             reader,
+            fs,
             obsolete: AtomicBool::new(false),
-        }
+        })
     }
 
     /// Marks the file for deletion once no version refers to it.
@@ -41,7 +47,7 @@ impl TableHandle {
 impl Drop for TableHandle {
     fn drop(&mut self) {
         if self.obsolete.load(Ordering::Acquire) {
-            if let Err(e) = std::fs::remove_file(self.reader.path()) {
+            if let Err(e) = self.fs.remove_file(self.reader.path()) {
                 tracing::warn!(path = %self.reader.path().display(), error = %e, "could not remove obsolete SSTable");
             }
         }
@@ -72,9 +78,12 @@ impl Version {
         }
     }
 
-    /// Tombstones grouped by canonical series key.
-    pub fn tombstones_by_series(&self) -> HashMap<String, Vec<Tombstone>> {
-        self.by_series.clone()
+    /// True if a tombstone hides the point of series `canonical` at `ts` written at `seq`
+    /// (WAL replay skips such points).
+    pub fn hides(&self, canonical: &str, ts: i64, seq: u64) -> bool {
+        self.by_series
+            .get(canonical)
+            .is_some_and(|tombs| tombs.iter().any(|t| t.covers(ts, seq)))
     }
 
     /// Tombstones of one series that hide data of a table whose points are all older than
@@ -92,9 +101,7 @@ impl Version {
             .tables
             .iter()
             .filter(|t| {
-                t.meta.level != crate::rollup::ROLLUP_LEVEL
-                    && t.meta.max_ts >= start
-                    && t.meta.min_ts < end
+                t.meta.level != ROLLUP_LEVEL && t.meta.max_ts >= start && t.meta.min_ts < end
             })
             .cloned()
             .collect();
@@ -107,31 +114,46 @@ impl Version {
         self.tables
             .iter()
             .filter(|t| {
-                t.meta.level == crate::rollup::ROLLUP_LEVEL
-                    && t.meta.max_ts >= start
-                    && t.meta.min_ts < end
+                t.meta.level == ROLLUP_LEVEL && t.meta.max_ts >= start && t.meta.min_ts < end
             })
             .cloned()
             .collect()
     }
 
-    /// Partition start times that have rollups but no raw data any more, ascending.
-    pub fn rollup_only_partitions(&self) -> Vec<i64> {
-        let mut raw = std::collections::BTreeSet::new();
-        let mut rolled = std::collections::BTreeSet::new();
+    /// The tables grouped by partition, raw files oldest data first.
+    pub fn by_partition(&self) -> BTreeMap<i64, PartitionTables> {
+        let mut out: BTreeMap<i64, PartitionTables> = BTreeMap::new();
         for t in &self.tables {
-            if t.meta.level == crate::rollup::ROLLUP_LEVEL {
-                rolled.insert(t.meta.partition);
+            let p = out.entry(t.meta.partition).or_default();
+            if t.meta.level == ROLLUP_LEVEL {
+                p.rollups.push(t.clone());
             } else {
-                raw.insert(t.meta.partition);
+                p.raw.push(t.clone());
             }
         }
-        rolled.difference(&raw).copied().collect()
+        for p in out.values_mut() {
+            oldest_first(&mut p.raw);
+        }
+        out
     }
 
-    pub fn total_bytes(&self) -> u64 {
-        self.tables.iter().map(|t| t.meta.size).sum()
+    /// Partition start times that have rollups but no raw data any more, ascending.
+    pub fn rollup_only_partitions(&self) -> Vec<i64> {
+        self.by_partition()
+            .into_iter()
+            .filter(|(_, p)| p.raw.is_empty())
+            .map(|(start, _)| start)
+            .collect()
     }
+}
+
+/// One partition's tables.
+#[derive(Debug, Default)]
+pub struct PartitionTables {
+    /// L0 and L1 files, oldest data first.
+    pub raw: Vec<Arc<TableHandle>>,
+    /// L2 files.
+    pub rollups: Vec<Arc<TableHandle>>,
 }
 
 /// Orders tables oldest data first, the order merges apply them in: L1 (compacted, older than

@@ -4,7 +4,7 @@
 
 use strata_codec::{Column, ColumnRef};
 
-use crate::point::{FieldValue, ValueType};
+use super::point::{FieldValue, ValueType};
 
 /// Timestamps and values of one column, in the same order.
 #[derive(Debug, Clone, PartialEq)]

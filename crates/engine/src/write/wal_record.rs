@@ -11,7 +11,8 @@ use std::collections::HashMap;
 
 use strata_codec::varint::{Cursor, put_ivarint, put_uvarint};
 
-use crate::point::{FieldValue, Point, SeriesKey, ValueType};
+use crate::data::{FieldValue, Point, ValueType};
+use crate::index::SeriesKey;
 
 const VERSION: u8 = 1;
 
@@ -104,7 +105,7 @@ pub fn decode(bytes: &[u8]) -> Result<(u64, Vec<Point>), String> {
     let seq = u64::from_le_bytes(seq);
     let limit = bytes.len();
     let n = cur.count("series count", limit).map_err(e)?;
-    let mut keys = Vec::with_capacity(n.min(crate::PREALLOC_LIMIT));
+    let mut keys = Vec::with_capacity(n.min(crate::limits::PREALLOC_LIMIT));
     for _ in 0..n {
         let text = get_str(&mut cur, limit)?;
         keys.push(
@@ -113,14 +114,14 @@ pub fn decode(bytes: &[u8]) -> Result<(u64, Vec<Point>), String> {
         );
     }
     let n = cur.count("point count", limit).map_err(e)?;
-    let mut points = Vec::with_capacity(n.min(crate::PREALLOC_LIMIT));
+    let mut points = Vec::with_capacity(n.min(crate::limits::PREALLOC_LIMIT));
     for _ in 0..n {
         let id = cur
             .count("series index", keys.len().saturating_sub(1))
             .map_err(e)?;
         let timestamp = cur.ivarint("timestamp").map_err(e)?;
         let nf = cur.count("field count", limit).map_err(e)?;
-        let mut fields = Vec::with_capacity(nf.min(crate::PREALLOC_LIMIT));
+        let mut fields = Vec::with_capacity(nf.min(crate::limits::PREALLOC_LIMIT));
         for _ in 0..nf {
             let name = get_str(&mut cur, limit)?;
             let ty = ValueType::from_tag(cur.u8("field type").map_err(e)?).map_err(e)?;

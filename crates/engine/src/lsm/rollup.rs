@@ -11,22 +11,18 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use strata_codec::{BlockDecoder, Column};
+use strata_codec::BlockDecoder;
 
-use crate::column::ColumnData;
-use crate::column_walk::ColumnWalk;
-use crate::db::{Shared, test_pause};
+use super::column_walk::ColumnWalk;
+use super::manifest::ROLLUP_LEVEL;
+use super::partition::{partition_last, partition_of};
+use super::retention::cutoff;
+use super::tables::{Change, Tables};
+use super::version::{TableHandle, Version};
+use crate::data::{ColumnData, FieldValue, ValueType};
 use crate::error::Result;
-use crate::flush::TableOutput;
-use crate::manifest::Edit;
-use crate::partition::partition_end;
-use crate::point::{FieldValue, ValueType};
-use crate::version::{TableHandle, Version, oldest_first};
-
-/// The level of rollup tables.
-pub const ROLLUP_LEVEL: u8 = 2;
+use crate::options::EngineOptions;
 
 /// The statistics kept per window, in column order.
 pub const STATS: [&str; 6] = ["count", "sum", "min", "max", "first", "last"];
@@ -41,20 +37,6 @@ pub fn parse_column(name: &str) -> Option<(&str, i64, &str)> {
     let mut parts = name.split('\0');
     let (field, window, stat) = (parts.next()?, parts.next()?.parse().ok()?, parts.next()?);
     parts.next().is_none().then_some((field, window, stat))
-}
-
-/// One series field's rollup at one window width, as read back.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Rollup {
-    /// Window starts (ns), ascending.
-    pub ts: Vec<i64>,
-    pub count: Vec<i64>,
-    pub sum: Vec<f64>,
-    /// `min`, `max`, `first`, `last`, each aligned with `ts`, in the field's type.
-    pub min: ColumnData,
-    pub max: ColumnData,
-    pub first: ColumnData,
-    pub last: ColumnData,
 }
 
 fn as_f64(v: &FieldValue) -> Option<f64> {
@@ -96,12 +78,10 @@ pub fn summarise(data: &ColumnData, window: i64) -> Option<[ColumnData; 6]> {
     ];
     let mut i = 0;
     while i < data.len() {
-        let w = data.ts[i].saturating_sub(data.ts[i].rem_euclid(window));
-        let end = match w.checked_add(window) {
-            Some(next) => i + data.ts[i..].partition_point(|&t| t < next),
-            None => data.len(),
-        };
-        let end = end.max(i + 1);
+        // Windows align to the epoch like partitions, whole at both ends of the i64 range.
+        let w = partition_of(data.ts[i], window);
+        let last = partition_last(w, window);
+        let end = i + data.ts[i..].partition_point(|&t| t <= last).max(1);
         let (mut sum, mut min, mut max) = (0.0, None::<FieldValue>, None::<FieldValue>);
         for k in i..end {
             let Some(v) = data.value(k) else { continue };
@@ -130,73 +110,55 @@ pub fn summarise(data: &ColumnData, window: i64) -> Option<[ColumnData; 6]> {
     Some(out)
 }
 
-fn now_ns() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos() as i64)
-        .unwrap_or(0)
+/// One partition to summarise.
+#[derive(Debug, Clone)]
+pub struct RollupTask {
+    pub partition: i64,
+    /// The partition's raw files, oldest data first.
+    pub raw: Vec<Arc<TableHandle>>,
 }
 
-/// Writes the L2 table of every partition old enough that has none yet. Returns how many.
-pub(crate) fn apply_rollups(s: &Shared) -> Result<usize> {
-    let Some(after) = s.opts.rollup_after else {
-        return Ok(0);
+/// The partitions old enough at `now` (ns) for rollups (`rollup_after`) that have raw data
+/// and no L2 file yet.
+pub fn plan(version: &Version, opts: &EngineOptions, now: i64) -> Vec<RollupTask> {
+    let Some(after) = opts.rollup_after else {
+        return Vec::new();
     };
-    if s.opts.rollup_windows.is_empty() {
-        return Ok(0);
+    if opts.rollup_windows.is_empty() {
+        return Vec::new();
     }
-    let _guard = s.compact_lock.lock();
-    let cutoff = now_ns().saturating_sub(after.as_nanos().min(i64::MAX as u128) as i64);
-    let version = s.version.read().clone();
-    let mut partitions: BTreeMap<i64, (Vec<Arc<TableHandle>>, bool)> = BTreeMap::new();
-    for t in &version.tables {
-        let entry = partitions.entry(t.meta.partition).or_default();
-        if t.meta.level == ROLLUP_LEVEL {
-            entry.1 = true;
-        } else {
-            entry.0.push(t.clone());
-        }
-    }
-    let mut made = 0;
-    for (partition, (raw, has_rollup)) in partitions {
-        if has_rollup || raw.is_empty() || partition_end(partition, s.opts.partition_width) > cutoff
-        {
-            continue;
-        }
-        test_pause(s);
-        let max_seq = raw.iter().map(|t| t.meta.max_seq).max().unwrap_or(0);
-        if let Some(t) = rollup_partition(s, &version, partition, raw, max_seq)? {
-            s.manifest.apply(vec![Edit::AddFile(t.meta)])?;
-            s.install(&[], Some(t));
-            made += 1;
-        }
-    }
-    if made > 0 {
-        tracing::info!(partitions = made, "wrote rollups");
-    }
-    Ok(made)
+    let limit = cutoff(now, after);
+    version
+        .by_partition()
+        .into_iter()
+        .filter(|(start, p)| {
+            p.rollups.is_empty()
+                && !p.raw.is_empty()
+                && partition_last(*start, opts.partition_width) < limit
+        })
+        .map(|(partition, p)| RollupTask {
+            partition,
+            raw: p.raw,
+        })
+        .collect()
 }
 
-/// Writes the L2 table of one partition from its raw tables, a column at a time.
-fn rollup_partition(
-    s: &Shared,
-    version: &Version,
-    partition: i64,
-    mut raw: Vec<Arc<TableHandle>>,
-    max_seq: u64,
-) -> Result<Option<Arc<TableHandle>>> {
-    oldest_first(&mut raw);
+/// Writes and commits the L2 table of one partition from its raw tables, a column at a
+/// time, at every window of `windows` (ns). Returns false if it held no numeric column.
+pub fn run(tables: &Tables, version: &Version, task: &RollupTask, windows: &[i64]) -> Result<bool> {
+    tables.pause();
+    let max_seq = task.raw.iter().map(|t| t.meta.max_seq).max().unwrap_or(0);
     let mut dec = BlockDecoder::default();
-    let mut out = TableOutput::create(s, ROLLUP_LEVEL, partition)?;
+    let mut out = tables.create_output(ROLLUP_LEVEL, task.partition)?;
     // One field's statistic columns, sorted by name before they go out (their names sort
     // between the field's own name and the next field's).
     let mut stats: BTreeMap<String, ColumnData> = BTreeMap::new();
-    for col in ColumnWalk::new(&raw)? {
+    for col in ColumnWalk::new(&task.raw)? {
         let col = col?;
         let Some(data) = col.merge(version, &mut dec)? else {
             continue;
         };
-        for &w in &s.opts.rollup_windows {
+        for &w in windows {
             let Some(summary) = summarise(&data, w) else {
                 break;
             };
@@ -210,78 +172,20 @@ fn rollup_partition(
             out.writer().add_column(col.series, &name, &c)?;
         }
     }
-    out.finish(max_seq)
-}
-
-/// Reads the rollup of one series field at window `window` from the given L2 tables.
-pub(crate) fn read(
-    tables: &[Arc<TableHandle>],
-    canonical: &str,
-    field: &str,
-    window: i64,
-    start: i64,
-    end: i64,
-) -> Result<Option<Rollup>> {
-    let mut dec = BlockDecoder::default();
-    let mut cols: Vec<Option<ColumnData>> = vec![None; STATS.len()];
-    for t in tables {
-        let Some(series) = t.reader.find_series(canonical)? else {
-            continue;
-        };
-        for (slot, stat) in cols.iter_mut().zip(STATS) {
-            let Some(col) = t
-                .reader
-                .column_at(series, &column_name(field, window, stat))?
-            else {
-                continue;
-            };
-            let data = t.reader.read_column(&col, start, end, &mut dec)?;
-            ColumnData::merge_into(slot, data);
-        }
-    }
-    let mut it = cols.into_iter();
-    let (
-        Some(Some(count)),
-        Some(Some(sum)),
-        Some(Some(min)),
-        Some(Some(max)),
-        Some(Some(first)),
-        Some(Some(last)),
-    ) = (
-        it.next(),
-        it.next(),
-        it.next(),
-        it.next(),
-        it.next(),
-        it.next(),
-    )
-    else {
-        return Ok(None);
+    let Some(table) = out.finish(max_seq)? else {
+        return Ok(false);
     };
-    let (Column::Integer(counts), Column::Float(sums)) = (&count.values, &sum.values) else {
-        return Ok(None);
-    };
-    let n = count.len();
-    if [sum.len(), min.len(), max.len(), first.len(), last.len()]
-        .iter()
-        .any(|&l| l != n)
-    {
-        return Ok(None);
-    }
-    Ok(Some(Rollup {
-        ts: count.ts.clone(),
-        count: counts.clone(),
-        sum: sums.clone(),
-        min,
-        max,
-        first,
-        last,
-    }))
+    tables.commit(Change {
+        added: vec![table],
+        ..Change::default()
+    })?;
+    Ok(true)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strata_codec::Column;
 
     #[test]
     fn summarises_per_window() {
@@ -300,5 +204,12 @@ mod tests {
         let mut s = ColumnData::new(ValueType::String);
         s.push(0, &FieldValue::String("x".into()));
         assert!(summarise(&s, 60).is_none());
+        // The last window of the i64 range ends the column.
+        let mut edge = ColumnData::new(ValueType::Integer);
+        for t in [i64::MAX - 70, i64::MAX - 1, i64::MAX] {
+            edge.push(t, &FieldValue::Integer(1));
+        }
+        let [count, ..] = summarise(&edge, 60).unwrap();
+        assert_eq!(count.values, Column::Integer(vec![1, 2]));
     }
 }

@@ -1,0 +1,128 @@
+//! The LSM jobs as the engine schedules them: each takes its lock, plans over the current
+//! version, runs the tasks (see [`crate::lsm`]), then does the engine's share: counters, the
+//! frozen MemTable and WAL segments a flush made redundant, and the catalog entries of series
+//! whose last point is gone.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use super::state::Shared;
+use crate::clock::now_ns;
+use crate::error::Result;
+use crate::lsm::tables::Change;
+use crate::lsm::{compaction, flush, retention, rollup};
+
+/// Flushes the oldest frozen MemTable. Returns false if there was none.
+pub(super) fn flush_oldest(s: &Shared) -> Result<bool> {
+    let _guard = s.flush_lock.lock();
+    let Some((table, next_segment)) = s
+        .mem
+        .read()
+        .frozen
+        .front()
+        .map(|f| (f.table.clone(), f.wal_next_segment))
+    else {
+        return Ok(false);
+    };
+    s.tables.pause();
+    let added = flush::write_memtable(&s.tables, &s.catalog, &table, s.opts.partition_width)?;
+    let files = added.len();
+    // Commit the tables, then drop the MemTable: a snapshot taken in between sees the points
+    // twice (identical, so the merge dedups them), never zero times.
+    s.tables.commit(Change {
+        added,
+        removed: Vec::new(),
+        last_seq: Some(table.max_seq()),
+    })?;
+    {
+        let mut mem = s.mem.write();
+        if mem
+            .frozen
+            .front()
+            .is_some_and(|f| Arc::ptr_eq(&f.table, &table))
+        {
+            mem.frozen.pop_front();
+        }
+    }
+    s.wal.remove_segments_before(next_segment)?;
+    s.counters.flushes.fetch_add(1, Ordering::Relaxed);
+    tracing::debug!(tables = files, points = table.points(), "flushed MemTable");
+    Ok(true)
+}
+
+/// Compacts every partition that needs it (`force`: every partition with more than one file).
+pub(super) fn compact(s: &Shared, force: bool) -> Result<()> {
+    let _guard = s.compact_lock.lock();
+    let version = s.tables.current();
+    for task in compaction::plan(&version, &s.opts, force) {
+        if s.stopping() {
+            break;
+        }
+        let outcome = compaction::run(&s.tables, &version, &task)?;
+        s.counters.compactions.fetch_add(1, Ordering::Relaxed);
+        forget_emptied(s, &outcome.emptied);
+    }
+    Ok(())
+}
+
+/// Writes the rollups (L2) of every partition old enough; returns how many.
+pub(super) fn apply_rollups(s: &Shared) -> Result<usize> {
+    let _guard = s.compact_lock.lock();
+    let version = s.tables.current();
+    let mut made = 0;
+    for task in rollup::plan(&version, &s.opts, now_ns()) {
+        if s.stopping() {
+            break;
+        }
+        if rollup::run(&s.tables, &version, &task, &s.opts.rollup_windows)? {
+            made += 1;
+        }
+    }
+    if made > 0 {
+        tracing::info!(partitions = made, "wrote rollups");
+    }
+    Ok(made)
+}
+
+/// Drops expired partitions; returns how many files went.
+pub(super) fn apply_retention(s: &Shared) -> Result<usize> {
+    let _guard = s.compact_lock.lock();
+    let version = s.tables.current();
+    let expired = retention::plan(&version, &s.opts, now_ns());
+    retention::run(&s.tables, expired)
+}
+
+/// Forgets the series of `candidates` (canonical keys) that no MemTable and no table holds
+/// any more. The MemTable write lock keeps writes out meanwhile: a write resolves its series
+/// and inserts its points under the read lock, so none can land between the check and the
+/// removal; and a flush installs its tables before it drops its MemTable, so every point is
+/// in one or the other.
+fn forget_emptied(s: &Shared, candidates: &[String]) {
+    if candidates.is_empty() {
+        return;
+    }
+    let mem = s.mem.write();
+    let version = s.tables.current();
+    let mut gone = Vec::new();
+    for canonical in candidates {
+        let Some(id) = s.catalog.lookup(canonical) else {
+            continue;
+        };
+        if mem.all().any(|m| m.has_points(id)) {
+            continue;
+        }
+        // A table that cannot be searched counts as holding the series.
+        let in_tables = version
+            .tables
+            .iter()
+            .any(|t| !matches!(t.reader.find_series(canonical), Ok(None)));
+        if !in_tables {
+            gone.push(id);
+        }
+    }
+    let n = s.catalog.forget(&gone);
+    drop(mem);
+    if n > 0 {
+        tracing::debug!(series = n, "forgot series with no points left");
+    }
+}

@@ -1,0 +1,10 @@
+//! The series index: what a series is ([`series_key`]: the key and its canonical text form),
+//! the catalog of series ids, and each measurement's postings and field types.
+
+mod catalog;
+mod postings;
+mod series_key;
+
+pub use catalog::{Catalog, FieldTypeConflict, NewField};
+pub use postings::{MeasurementIndex, SeriesId};
+pub use series_key::{CanonicalTags, SeriesKey, cmp_canonical_tags, split_canonical};
