@@ -25,7 +25,7 @@ enum Command {
     /// file (--config), a STRATA_* environment variable or a flag (that order of precedence,
     /// lowest first). Logs go to stderr (filter with RUST_LOG); `listening on ADDR` goes to
     /// stdout once the port is bound. SIGINT/SIGTERM drain requests and close the engine.
-    Serve(strata_server::ServeArgs),
+    Serve(Box<strata_server::ServeArgs>),
     /// Send a file of points (line protocol, or CSV `series,timestamp,value` with ms
     /// timestamps) to a running server, in batches.
     Import(import::ImportArgs),

@@ -1,8 +1,10 @@
 //! Real third-party clients against the real binary: the InfluxDB 2.x Python client library
 //! writing through `/api/v2/write`, and Prometheus 2.x sending remote write to
 //! `/api/v1/write` (and scraping our `/metrics`, which proves the exposition format parses).
-//! Each test prints a loud `SKIPPED` line and passes when its client is not installed
-//! (`pip install influxdb-client`; `apt-get install prometheus`).
+//! On a developer's machine a test whose client is not installed prints a loud `SKIPPED`
+//! line and passes (`dev/setup-test-clients.sh` installs them: `pip install
+//! influxdb-client`, `apt-get install prometheus`); under CI (`CI` set, as `.ci/run` does) a
+//! missing client fails the test, so CI never passes without running it.
 
 mod common;
 
@@ -14,6 +16,9 @@ use common::{Server, wait_for};
 use serde_json::json;
 
 fn skip(what: &str) {
+    if std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false") {
+        panic!("{what} is not installed, and under CI every real-client test must run");
+    }
     eprintln!("\n==================================================================");
     eprintln!("SKIPPED: {what} not installed");
     eprintln!("==================================================================\n");

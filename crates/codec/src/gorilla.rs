@@ -8,7 +8,7 @@
 
 use crate::MAX_BLOCK_POINTS;
 use crate::bits::{BitReader, BitWriter};
-use crate::error::Result;
+use crate::error::{CodecError, Result};
 use crate::varint::{Cursor, put_uvarint, uvarint_len};
 
 /// Appends the Gorilla encoding of `values` (given as bit patterns) to `out`.
@@ -84,9 +84,14 @@ pub fn decode(cur: &mut Cursor<'_>, out: &mut Vec<u64>) -> Result<()> {
                 if len == 0 {
                     len = 64;
                 }
-                // A forged header may claim more bits than fit after the leading zeros.
-                trail = 64u32.saturating_sub(lead + len);
-                let len = 64 - lead - trail;
+                // The encoder never claims more bits than fit after the leading zeros.
+                if lead + len > 64 {
+                    return Err(CodecError::Inconsistent {
+                        what: "gorilla value header",
+                        detail: format!("{lead} leading zeros and {len} meaningful bits"),
+                    });
+                }
+                trail = 64 - lead - len;
                 prev ^= r.read(len)? << trail;
             } else {
                 let len = 64 - lead - trail;
@@ -154,6 +159,11 @@ mod tests {
         w.write(u64::MAX, 64);
         w.finish();
         let mut out = Vec::new();
-        let _ = decode(&mut Cursor::new(&buf), &mut out);
+        let err = decode(&mut Cursor::new(&buf), &mut out).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("31 leading zeros and 64 meaningful bits"),
+            "{err}"
+        );
     }
 }

@@ -44,16 +44,16 @@ fn options(dir: &Path, background: bool) -> EngineOptions {
     }
 }
 
-/// The child: runs only when the parent sets the environment variables.
+/// The child process: the parent runs this test binary again with only this (ignored) test
+/// selected and its data directory and first batch in the environment.
 #[test]
+#[ignore = "the crash test's child process; runs only when the crash test starts it"]
 fn crash_writer_child() {
-    let (Ok(dir), Ok(first)) = (
-        std::env::var("STRATA_CRASH_DIR"),
-        std::env::var("STRATA_CRASH_FIRST"),
-    ) else {
-        return;
-    };
-    let first: i64 = first.parse().unwrap();
+    let dir = std::env::var("STRATA_CRASH_DIR").expect("started by the crash test");
+    let first: i64 = std::env::var("STRATA_CRASH_FIRST")
+        .expect("started by the crash test")
+        .parse()
+        .unwrap();
     let engine = Engine::open(options(Path::new(&dir), true)).unwrap();
     for b in first.. {
         match engine.write(&batch(b)) {
@@ -103,9 +103,6 @@ fn verify(dir: &Path, acked: &BTreeSet<i64>) -> usize {
 
 #[test]
 fn sigkill_during_writes_flushes_and_compactions_loses_nothing_acknowledged() {
-    if std::env::var("STRATA_CRASH_DIR").is_ok() {
-        return;
-    }
     let cycles: u64 = std::env::var("STRATA_CRASH_CYCLES")
         .ok()
         .and_then(|c| c.parse().ok())
@@ -120,6 +117,7 @@ fn sigkill_during_writes_flushes_and_compactions_loses_nothing_acknowledged() {
             .args([
                 "crash_writer_child",
                 "--exact",
+                "--ignored",
                 "--nocapture",
                 "--test-threads=1",
             ])
@@ -147,7 +145,11 @@ fn sigkill_during_writes_flushes_and_compactions_loses_nothing_acknowledged() {
         acked.extend(reader.join().unwrap());
         verified = verify(dir.path(), &acked);
     }
-    assert!(!acked.is_empty());
+    assert!(
+        acked.len() as u64 >= cycles / 2,
+        "the child acknowledged {} batches in {cycles} cycles: it barely ran",
+        acked.len()
+    );
     eprintln!(
         "crash test: {cycles} cycles, {} acknowledged batches, {verified} points verified",
         acked.len()

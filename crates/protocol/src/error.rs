@@ -104,6 +104,16 @@ pub enum ProtocolError {
         /// The tag key.
         tag: String,
     },
+    /// The same field key twice in one point (`m v=1,v="s"`).
+    #[error("line {line}, column {column}: duplicate field {field:?}")]
+    LineDuplicateField {
+        /// Line number (1-based).
+        line: usize,
+        /// Byte column (1-based).
+        column: usize,
+        /// The field key.
+        field: String,
+    },
     /// `measurement =1` or `measurement a=1,,b=2`.
     #[error("line {line}, column {column}: empty field key")]
     LineEmptyFieldKey {
@@ -292,6 +302,14 @@ pub enum ProtocolError {
         index: usize,
         /// The tag key.
         tag: String,
+    },
+    /// The same field key twice in one point (`"fields": {"v": 1, "v": 2}`).
+    #[error("point {index}: duplicate field {field:?}")]
+    JsonDuplicateField {
+        /// Point index (0-based).
+        index: usize,
+        /// The field key.
+        field: String,
     },
     /// `"fields": {"": 1}`.
     #[error("point {index}: empty field key")]

@@ -532,7 +532,13 @@ impl<'de> Visitor<'de> for FieldsSeed<'_, 'de> {
                     }));
                 }
             };
-            self.batch.upsert_field(self.start, field, value);
+            if self.batch.has_field(self.start, &field) {
+                let field = excerpt(&field);
+                return Err(self
+                    .state
+                    .fail(ProtocolError::JsonDuplicateField { index, field }));
+            }
+            self.batch.push_field(field, value);
         }
         Ok(())
     }

@@ -251,24 +251,11 @@ impl<'a> PointBatch<'a> {
         self.fields.push((key, value));
     }
 
-    /// Adds a field to the point being built; if the point already has a
-    /// field with that key, its value is replaced (last one wins) and it keeps
-    /// the position of the first occurrence.
-    pub(crate) fn upsert_field(
-        &mut self,
-        start: PointStart,
-        key: Cow<'a, str>,
-        value: FieldValue<'a>,
-    ) {
-        if let Some(slot) = self
-            .fields
-            .get_mut(start.fields..)
-            .and_then(|fields| fields.iter_mut().find(|(k, _)| *k == key))
-        {
-            slot.1 = value;
-        } else {
-            self.fields.push((key, value));
-        }
+    /// Whether the point being built already has field `key`.
+    pub(crate) fn has_field(&self, start: PointStart, key: &str) -> bool {
+        self.fields
+            .get(start.fields..)
+            .is_some_and(|fields| fields.iter().any(|(k, _)| k == key))
     }
 
     /// Completes the point begun at `start`.
@@ -497,22 +484,13 @@ mod tests {
     }
 
     #[test]
-    fn upsert_replaces_in_place() {
-        let mut batch = PointBatch::new();
+    fn has_field_sees_only_the_point_being_built() {
+        let mut batch = sample_batch();
         let start = batch.begin();
-        batch.upsert_field(start, "a".into(), FieldValue::Integer(1));
-        batch.upsert_field(start, "b".into(), FieldValue::Integer(2));
-        batch.upsert_field(start, "a".into(), FieldValue::Integer(3));
-        assert_eq!(batch.pending_fields(start), 2);
-        batch.finish(start, "m".into(), None);
-        let p = batch.get(0).unwrap();
-        assert_eq!(
-            p.fields(),
-            &[
-                ("a".into(), FieldValue::Integer(3)),
-                ("b".into(), FieldValue::Integer(2))
-            ]
-        );
+        batch.push_field("a".into(), FieldValue::Integer(1));
+        assert!(batch.has_field(start, "a"));
+        assert!(!batch.has_field(start, "b"));
+        assert_eq!(batch.pending_fields(start), 1);
     }
 
     #[test]
@@ -523,7 +501,7 @@ mod tests {
         batch.push_tag("k".into(), "v".into());
         assert!(batch.has_tag(start, "k"));
         assert!(!batch.has_tag(start, "host"));
-        batch.upsert_field(start, "f".into(), FieldValue::Boolean(false));
+        batch.push_field("f".into(), FieldValue::Boolean(false));
         batch.finish(start, "x".into(), None);
         batch.rollback(mark);
         assert_eq!(batch, sample_batch());

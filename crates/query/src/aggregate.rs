@@ -7,7 +7,10 @@
 //! - `sum`: floats sum as `f64`. Integer (unsigned) fields sum exactly in 128 bits and return
 //!   an integer (unsigned) when the total fits 64 bits, else the total as a float: never a
 //!   wrapped value.
-//! - `mean`: a float (integer sums are exact before the division).
+//! - `mean`: a float (integer sums are exact before the division). The mean of finite floats
+//!   is finite even where their sum overflows `f64` (two values of `1.7e308`): once the
+//!   running sum leaves the finite range, a copy scaled by 2^-64 (exact: a power of two)
+//!   carries on and the mean is taken from it.
 //! - `min`/`max`: keep the field's type. Float comparisons ignore NaN unless every value is NaN.
 //! - `first`/`last`: the value with the smallest/largest timestamp, any type; on equal
 //!   timestamps in a group, the series first/last in tag order wins.
@@ -104,18 +107,43 @@ impl Sum {
     }
 }
 
+/// 2^-64: the scale of a mean's overflow sum (a power of two, so scaling is exact but for
+/// values so small they only matter when nothing overflowed). `n` values of at most
+/// `f64::MAX` each, `n < 2^64`, sum to less than `f64::MAX` once scaled.
+const MEAN_SCALE: f64 = 1.0 / 18_446_744_073_709_551_616.0;
+
+/// The scaled sum of float values.
+fn scaled_sum(values: ColumnRef<'_>) -> f64 {
+    match values {
+        ColumnRef::Float(v) => v.iter().fold(0.0, |acc, &x| acc + x * MEAN_SCALE),
+        _ => 0.0,
+    }
+}
+
 /// The running state of one aggregate over one window.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum State {
     Count(u64),
     Sum(Sum),
-    Mean { sum: Sum, n: u64 },
+    /// `scaled`: the float sum times [`MEAN_SCALE`], kept once `sum` stopped being finite.
+    Mean {
+        sum: Sum,
+        n: u64,
+        scaled: Option<f64>,
+    },
     Min(Option<Num>),
     Max(Option<Num>),
     First(Option<(i64, FieldOut)>),
     Last(Option<(i64, FieldOut)>),
-    Stddev { n: u64, mean: f64, m2: f64 },
-    Quantile { q: f64, values: Vec<f64> },
+    Stddev {
+        n: u64,
+        mean: f64,
+        m2: f64,
+    },
+    Quantile {
+        q: f64,
+        values: Vec<f64>,
+    },
 }
 
 /// True when `function` can aggregate a field of type `ty`.
@@ -140,6 +168,7 @@ impl State {
             AggFunction::Mean => State::Mean {
                 sum: Sum::zero(ty)?,
                 n: 0,
+                scaled: None,
             },
             AggFunction::Min => State::Min(None),
             AggFunction::Max => State::Max(None),
@@ -166,9 +195,16 @@ impl State {
         match self {
             State::Count(n) => *n += values.len() as u64,
             State::Sum(s) => s.add_slice(values),
-            State::Mean { sum, n } => {
+            State::Mean { sum, n, scaled } => {
+                let before = *sum;
                 sum.add_slice(values);
                 *n += values.len() as u64;
+                if let (Sum::F(total), Sum::F(prev)) = (*sum, before)
+                    && (scaled.is_some() || !total.is_finite())
+                {
+                    let base = scaled.unwrap_or(prev * MEAN_SCALE);
+                    *scaled = Some(base + scaled_sum(values));
+                }
             }
             State::Min(cur) => fold_extreme(cur, values, Extreme::Min),
             State::Max(cur) => fold_extreme(cur, values, Extreme::Max),
@@ -205,9 +241,23 @@ impl State {
         match (self, later) {
             (State::Count(a), State::Count(b)) => *a += b,
             (State::Sum(a), State::Sum(b)) => a.add(b),
-            (State::Mean { sum, n }, State::Mean { sum: s2, n: n2 }) => {
+            (
+                State::Mean { sum, n, scaled },
+                State::Mean {
+                    sum: s2,
+                    n: n2,
+                    scaled: scaled2,
+                },
+            ) => {
+                let (a, b) = (sum.as_f64(), s2.as_f64());
                 sum.add(s2);
                 *n += n2;
+                if let Sum::F(total) = *sum
+                    && (scaled.is_some() || scaled2.is_some() || !total.is_finite())
+                {
+                    let a = scaled.unwrap_or(a * MEAN_SCALE);
+                    *scaled = Some(a + scaled2.unwrap_or(b * MEAN_SCALE));
+                }
             }
             (State::Min(a), State::Min(Some(b))) => merge_extreme(a, b, Extreme::Min),
             (State::Max(a), State::Max(Some(b))) => merge_extreme(a, b, Extreme::Max),
@@ -249,7 +299,13 @@ impl State {
             State::Count(n) => Some(FieldOut::Integer(i64::try_from(n).unwrap_or(i64::MAX))),
             State::Sum(s) => Some(s.finish()),
             State::Mean { n: 0, .. } => None,
-            State::Mean { sum, n } => Some(FieldOut::Float(sum.as_f64() / n as f64)),
+            State::Mean { sum, n, scaled } => {
+                let total = sum.as_f64();
+                Some(FieldOut::Float(match scaled {
+                    Some(s) if !total.is_finite() => s / n as f64 / MEAN_SCALE,
+                    _ => total / n as f64,
+                }))
+            }
             State::Min(v) | State::Max(v) => v.map(|v| match v {
                 Num::F(x) => FieldOut::Float(x),
                 Num::I(x) => FieldOut::Integer(x),
@@ -396,6 +452,44 @@ mod tests {
         assert!((float(f(AggFunction::Stddev, &v)) - (32.0f64 / 7.0).sqrt()).abs() < 1e-12);
         assert_eq!(f(AggFunction::Stddev, &[3.0]), None);
         assert_eq!(f(AggFunction::Quantile, &v), Some(FieldOut::Float(4.5)));
+    }
+
+    /// The mean of finite values is finite where their sum overflows, folded in one chunk,
+    /// chunk by chunk, or merged across series; infinite or NaN inputs still give theirs.
+    #[test]
+    fn mean_of_huge_values_is_finite() {
+        let big = [1.7e308, 1.7e308, 1.5e308];
+        let want = (1.7e308 / 3.0) * 2.0 + 1.5e308 / 3.0;
+        let close = |x: f64| x.is_finite() && ((x - want) / want).abs() < 1e-12;
+        assert!(close(float(f(AggFunction::Mean, &big))));
+        let new = || State::new(AggFunction::Mean, ValueType::Float, 0.0).unwrap();
+        let mut chunked = new();
+        for (i, x) in big.iter().enumerate() {
+            chunked.fold(&[i as i64], ColumnRef::Float(std::slice::from_ref(x)));
+        }
+        assert!(close(float(chunked.finish())));
+        let (mut a, mut b) = (new(), new());
+        a.fold(&[0, 1], ColumnRef::Float(&big[..2]));
+        b.fold(&[2], ColumnRef::Float(&big[2..]));
+        a.merge(b);
+        assert!(close(float(a.finish())));
+        let (mut c, mut d) = (new(), new());
+        c.fold(&[0], ColumnRef::Float(&big[..1]));
+        d.fold(&[1, 2], ColumnRef::Float(&big[1..]));
+        c.merge(d);
+        assert!(
+            close(float(c.finish())),
+            "the overflow happens in the merge"
+        );
+        assert_eq!(
+            float(f(AggFunction::Mean, &[1.0e308, f64::INFINITY])),
+            f64::INFINITY
+        );
+        assert!(float(f(AggFunction::Mean, &[1.7e308, f64::NAN])).is_nan());
+        assert_eq!(
+            f(AggFunction::Sum, &big),
+            Some(FieldOut::Float(f64::INFINITY))
+        );
     }
 
     #[test]

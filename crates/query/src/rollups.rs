@@ -77,7 +77,7 @@ pub(crate) fn rollup_windows(
             match &mut state {
                 State::Count(n) => *n += count,
                 State::Sum(s) => s.add(Sum::like(*s, r.sum[i])),
-                State::Mean { sum, n } => {
+                State::Mean { sum, n, .. } => {
                     sum.add(Sum::like(*sum, r.sum[i]));
                     *n += count;
                 }

@@ -13,6 +13,13 @@ pub fn to_ns(value: i64, precision_ns: i64, what: &str) -> Result<i64, QueryErro
     })
 }
 
+/// A range bound (`start`, `end`) in nanoseconds, clamped to the `i64` range: a range is a
+/// filter, so one reaching past what a timestamp can hold (`"end": 2**53` ms, a client's
+/// "until forever") selects everything up to the last representable time.
+pub fn range_to_ns(value: i64, precision_ns: i64) -> i64 {
+    value.saturating_mul(precision_ns)
+}
+
 /// Nanoseconds back to request units, rounding toward negative infinity, so that a point is
 /// always reported inside the `[start, end)` range that selected it (also for times before
 /// 1970). Several points closer together than one unit report the same timestamp.
@@ -49,5 +56,8 @@ mod tests {
         assert_eq!(from_ns(-1_000_000, 1_000_000), -1);
         assert_eq!(from_ns(-1_000_001, 1_000_000), -2);
         assert_eq!(from_ns(i64::MIN, 1), i64::MIN);
+        assert_eq!(range_to_ns(1 << 53, 1_000_000), i64::MAX);
+        assert_eq!(range_to_ns(-(1 << 53), 1_000_000), i64::MIN);
+        assert_eq!(range_to_ns(7, 1_000), 7_000);
     }
 }

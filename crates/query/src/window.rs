@@ -2,6 +2,11 @@
 //! also correct before 1970), or one window for the whole range, stamped with `start`. Turns a
 //! series column into per-window [`State`]s, merges those of several series (group by), and
 //! trims them to a `limit`.
+//!
+//! A window is keyed by its index (`ts.div_euclid(every)`), not its start in nanoseconds:
+//! the first window of the `i64` range starts below `i64::MIN` nanoseconds, but its index,
+//! and its start in request units (`index * every`), are representable, so points at both
+//! ends of the range fall in their true windows.
 
 use std::cmp::Ordering;
 
@@ -10,9 +15,9 @@ use strata_codec::ColumnRef;
 use crate::aggregate::State;
 use crate::error::QueryError;
 use crate::request::Order;
-use crate::time::{from_ns, to_ns};
+use crate::time::to_ns;
 
-/// States of one field, keyed by window start (nanoseconds), in ascending order.
+/// States of one field, keyed by window index (see the module documentation), ascending.
 pub(crate) type Windows = Vec<(i64, State)>;
 
 /// How timestamps map to windows for one query.
@@ -20,38 +25,27 @@ pub(crate) type Windows = Vec<(i64, State)>;
 pub(crate) struct Windowing {
     /// Window width in nanoseconds; `None` for one window over the whole range.
     every_ns: Option<i64>,
-    start_ns: i64,
+    /// Window width in request units.
+    every: i64,
     /// The request's `start`, which stamps the single window.
     start: i64,
-    precision_ns: i64,
 }
 
 impl Windowing {
-    /// `every` is in request units; `start_ns` the query's start in nanoseconds.
+    /// `every` is in request units, `start` the request's start (which stamps the single
+    /// window).
     pub(crate) fn new(
         every: Option<i64>,
         precision_ns: i64,
         start: i64,
-        start_ns: i64,
     ) -> Result<Self, QueryError> {
         let every_ns = every
             .map(|e| to_ns(e, precision_ns, "aggregate.every"))
             .transpose()?;
-        if let Some(e) = every_ns {
-            // Every point is >= start_ns, so its window start is >= this one: if this one is
-            // representable, all are.
-            if start_ns.checked_sub(start_ns.rem_euclid(e)).is_none() {
-                return Err(QueryError::bad(format!(
-                    "start ({start}) is too close to the smallest representable time to align windows of {}",
-                    every.unwrap_or_default()
-                )));
-            }
-        }
         Ok(Windowing {
             every_ns,
-            start_ns,
+            every: every.unwrap_or(0),
             start,
-            precision_ns,
         })
     }
 
@@ -60,24 +54,27 @@ impl Windowing {
         self.every_ns
     }
 
-    /// The key of the window holding `ts`: its start, or the range start without `every`.
+    /// The key of the window holding `ts` (ns): its index, or 0 without `every`.
     pub(crate) fn key_of(&self, ts: i64) -> i64 {
         match self.every_ns {
-            Some(e) => self.window_of(ts, e),
-            None => self.start_ns,
+            Some(e) => ts.div_euclid(e),
+            None => 0,
         }
     }
 
-    /// The window holding `ts` (nanoseconds).
-    fn window_of(&self, ts: i64, every: i64) -> i64 {
-        ts.saturating_sub(ts.rem_euclid(every))
+    /// The last timestamp (ns, inclusive) of the window with key `key`.
+    fn last_of(&self, key: i64) -> i64 {
+        match self.every_ns {
+            Some(e) => ((i128::from(key) + 1) * i128::from(e) - 1).min(i128::from(i64::MAX)) as i64,
+            None => i64::MAX,
+        }
     }
 
     /// A window's timestamp in request units: its start (exact: windows are whole units), or
     /// the request's `start` without `every`.
-    pub(crate) fn stamp(&self, window: i64) -> i64 {
+    pub(crate) fn stamp(&self, key: i64) -> i64 {
         match self.every_ns {
-            Some(_) => from_ns(window, self.precision_ns),
+            Some(_) => key.saturating_mul(self.every),
             None => self.start,
         }
     }
@@ -104,11 +101,8 @@ impl Windowing {
         let mut i = 0;
         while let Some(&t) = ts.get(i) {
             let window = self.key_of(t);
-            let len = match self.every_ns.and_then(|e| window.checked_add(e)) {
-                Some(next) => ts[i..].partition_point(|&x| x < next),
-                None => ts.len() - i,
-            };
-            let j = i + len.max(1);
+            let last = self.last_of(window);
+            let j = i + ts[i..].partition_point(|&x| x <= last).max(1);
             let (ts, values) = (&ts[i..j], values.slice(i..j));
             match out.last_mut() {
                 Some((w, state)) if *w == window => state.fold(ts, values),
@@ -205,7 +199,7 @@ mod tests {
 
     #[test]
     fn windows_align_to_the_epoch_and_floor_negatives() {
-        let w = Windowing::new(Some(10), 1, -25, -25).unwrap();
+        let w = Windowing::new(Some(10), 1, -25).unwrap();
         let ts = [-25, -21, -20, -1, 0, 9, 10, 35];
         let v = [0.0; 8];
         let got = counts(w.bucket(&ts, ColumnRef::Float(&v), &count()));
@@ -213,17 +207,17 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                (-30, int(2)),
-                (-20, int(1)),
-                (-10, int(1)),
+                (-3, int(2)),
+                (-2, int(1)),
+                (-1, int(1)),
                 (0, int(2)),
-                (10, int(1)),
-                (30, int(1))
+                (1, int(1)),
+                (3, int(1))
             ]
         );
-        assert_eq!(w.stamp(-30), -30);
+        assert_eq!(w.stamp(-3), -30);
         // Precision: windows of 2 units of 1000 ns, stamped in units.
-        let w = Windowing::new(Some(2), 1000, -3, -3000).unwrap();
+        let w = Windowing::new(Some(2), 1000, -3).unwrap();
         let got = counts(w.bucket(
             &[-2500, -1999, 1999, 2000],
             ColumnRef::Float(&v[..4]),
@@ -237,7 +231,7 @@ mod tests {
 
     #[test]
     fn single_window_is_stamped_with_start() {
-        let w = Windowing::new(None, 1000, 7, 7000).unwrap();
+        let w = Windowing::new(None, 1000, 7).unwrap();
         let got = w.bucket(&[7000, 9000], ColumnRef::Float(&[1.0, 2.0]), &count());
         assert_eq!(got.len(), 1);
         assert_eq!(w.stamp(got[0].0), 7);
@@ -245,10 +239,12 @@ mod tests {
     }
 
     #[test]
-    fn extreme_ranges_do_not_overflow() {
-        assert!(Windowing::new(Some(10), 1, i64::MIN, i64::MIN).is_err());
-        assert!(Windowing::new(Some(i64::MAX), 2, 0, 0).is_err());
-        let w = Windowing::new(Some(i64::MAX), 1, 0, 0).unwrap();
+    fn windows_at_the_ends_of_the_range_are_whole() {
+        assert!(
+            Windowing::new(Some(i64::MAX), 2, 0).is_err(),
+            "every overflows"
+        );
+        let w = Windowing::new(Some(i64::MAX), 1, 0).unwrap();
         let got = w.bucket(
             &[0, i64::MAX - 1, i64::MAX],
             ColumnRef::Float(&[1.0; 3]),
@@ -258,26 +254,39 @@ mod tests {
             counts(got),
             vec![
                 (0, Some(FieldOut::Integer(2))),
-                (i64::MAX, Some(FieldOut::Integer(1)))
+                (1, Some(FieldOut::Integer(1)))
             ]
+        );
+        assert_eq!(w.stamp(1), i64::MAX);
+        // Day windows in ms at the bottom of the range: the first window starts below
+        // i64::MIN ns, yet both points fall in it and it is stamped exactly.
+        let day = 86_400_000;
+        let w = Windowing::new(Some(day), 1_000_000, i64::MIN / 1_000_000).unwrap();
+        let bottom = [i64::MIN + 2, i64::MIN + 5];
+        let got = w.bucket(&bottom, ColumnRef::Float(&[1.0; 2]), &count());
+        assert_eq!(got.len(), 1);
+        let stamp = w.stamp(got[0].0);
+        assert_eq!(stamp.rem_euclid(day), 0);
+        assert!(
+            stamp <= (i64::MIN + 2).div_euclid(1_000_000) && stamp > i64::MIN / 1_000_000 - day
         );
     }
 
     #[test]
     fn merge_and_keep() {
-        let w = Windowing::new(Some(10), 1, 0, 0).unwrap();
+        let w = Windowing::new(Some(10), 1, 0).unwrap();
         let a = w.bucket(&[1, 21, 22], ColumnRef::Float(&[0.0; 3]), &count());
         let b = w.bucket(&[5, 11, 25, 45], ColumnRef::Float(&[0.0; 4]), &count());
         let mut m = merge_windows(a, b);
         let int = |n| Some(FieldOut::Integer(n));
         assert_eq!(
             counts(m.clone()),
-            vec![(0, int(2)), (10, int(1)), (20, int(3)), (40, int(1))]
+            vec![(0, int(2)), (1, int(1)), (2, int(3)), (4, int(1))]
         );
         keep(&mut m, Some(2), Order::Desc);
-        assert_eq!(counts(m.clone()), vec![(20, int(3)), (40, int(1))]);
+        assert_eq!(counts(m.clone()), vec![(2, int(3)), (4, int(1))]);
         keep(&mut m, Some(1), Order::Asc);
-        assert_eq!(counts(m), vec![(20, int(3))]);
+        assert_eq!(counts(m), vec![(2, int(3))]);
         assert!(merge_windows(Vec::new(), Vec::new()).is_empty());
     }
 }

@@ -156,6 +156,24 @@ pub struct ServeArgs {
     #[arg(long, env = "STRATA_MAX_QUERY_POINTS", value_name = "N")]
     pub max_query_points: Option<usize>,
 
+    /// Time a client has to send a request's headers (from connecting, or from its first
+    /// byte after an idle wait); slower connections are closed. [default: 10s]
+    #[arg(long, env = "STRATA_HEADER_TIMEOUT", value_name = "DURATION")]
+    pub header_timeout: Option<HumanDuration>,
+
+    /// Time a client has to send a request's body once its headers are in (408 after).
+    /// [default: 60s]
+    #[arg(long, env = "STRATA_BODY_TIMEOUT", value_name = "DURATION")]
+    pub body_timeout: Option<HumanDuration>,
+
+    /// How long a keep-alive connection may wait for its next request. [default: 60s]
+    #[arg(long, env = "STRATA_IDLE_TIMEOUT", value_name = "DURATION")]
+    pub idle_timeout: Option<HumanDuration>,
+
+    /// Most open client connections; more wait in the listen backlog. [default: 1024]
+    #[arg(long, env = "STRATA_MAX_CONNECTIONS", value_name = "N")]
+    pub max_connections: Option<usize>,
+
     /// Test hook (hidden from --help, not for production): every flush and compaction sleeps
     /// this many milliseconds, so crash tests can kill the server while one is in progress.
     #[arg(
@@ -171,6 +189,11 @@ impl ServeArgs {
     /// The configuration: defaults, then the `--config` file, then these flags (and their
     /// environment variables), validated.
     pub fn load(&self) -> Result<ServerConfig, ServerError> {
+        if self.auth_token.is_some() && self.auth_token_file.is_some() {
+            return Err(ServerError::Config(
+                "--auth-token (STRATA_AUTH_TOKEN) and --auth-token-file (STRATA_AUTH_TOKEN_FILE) are both set: give one token source".into(),
+            ));
+        }
         let mut cfg = match &self.config {
             Some(path) => ServerConfig::from_toml_file(path)?,
             None => ServerConfig::default(),
@@ -229,6 +252,10 @@ impl ServeArgs {
             &self.max_series_per_measurement,
         );
         set(&mut l.max_query_points, &self.max_query_points);
+        set(&mut l.header_timeout, &self.header_timeout);
+        set(&mut l.body_timeout, &self.body_timeout);
+        set(&mut l.idle_timeout, &self.idle_timeout);
+        set(&mut l.max_connections, &self.max_connections);
         if let Some(ms) = self.test_slow_background_ms {
             cfg.test_slow_background = (ms > 0).then(|| std::time::Duration::from_millis(ms));
         }
@@ -245,6 +272,17 @@ mod tests {
     struct Cli {
         #[command(flatten)]
         serve: ServeArgs,
+    }
+
+    #[test]
+    fn both_token_sources_refuse_to_start() {
+        let cli =
+            Cli::try_parse_from(["t", "--auth-token", "a", "--auth-token-file", "/f"]).unwrap();
+        let e = cli.serve.load().unwrap_err().to_string();
+        assert!(
+            e.contains("--auth-token") && e.contains("--auth-token-file"),
+            "{e}"
+        );
     }
 
     /// The whole precedence chain in one test, because environment variables are global to

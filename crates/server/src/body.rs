@@ -32,13 +32,22 @@ pub fn content_length(headers: &HeaderMap) -> Option<u64> {
         .ok()
 }
 
-/// Reads the whole body, refusing more than `limits.max_body_bytes`.
+/// Reads the whole body, refusing more than `limits.max_body_bytes` and taking longer than
+/// `limits.body_timeout` (a 408; the connection is closed after it).
 pub async fn read(body: Body, headers: &HeaderMap, limits: &Limits) -> Result<Bytes, ServerError> {
     let max = limits.max_body_bytes.as_usize();
     if content_length(headers).is_some_and(|n| n > max as u64) {
         return Err(body_too_large(max));
     }
-    match Limited::new(body, max).collect().await {
+    let timeout = limits.body_timeout.0;
+    let Ok(collected) = tokio::time::timeout(timeout, Limited::new(body, max).collect()).await
+    else {
+        return Err(ServerError::RequestTimeout(format!(
+            "the request body did not arrive within {} (body_timeout)",
+            limits.body_timeout
+        )));
+    };
+    match collected {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(body_too_large(max)),
         Err(e) => Err(ServerError::bad(

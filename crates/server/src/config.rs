@@ -86,6 +86,18 @@ pub struct Limits {
     /// Most points (rows) a query result (or a `/api/v1/series` listing) may hold, default
     /// 1,000,000; larger is a 413 suggesting `aggregate` or `limit`.
     pub max_query_points: usize,
+    /// Time a client has to send a request's headers, counted from the connection opening
+    /// or from the first byte after an idle wait, default `10s`; slower, the connection is
+    /// closed.
+    pub header_timeout: HumanDuration,
+    /// Time a client has to send a request's whole body once its headers are in, default
+    /// `60s`; slower is a 408 and the connection is closed.
+    pub body_timeout: HumanDuration,
+    /// How long a keep-alive connection may wait for its next request, default `60s`.
+    pub idle_timeout: HumanDuration,
+    /// Most open client connections, default 1024; further clients wait in the listen
+    /// backlog until one closes.
+    pub max_connections: usize,
 }
 
 impl Default for Limits {
@@ -99,6 +111,10 @@ impl Default for Limits {
             max_value_len: 64 << 10,
             max_series_per_measurement: 1_000_000,
             max_query_points: 1_000_000,
+            header_timeout: HumanDuration(Duration::from_secs(10)),
+            body_timeout: HumanDuration(Duration::from_secs(60)),
+            idle_timeout: HumanDuration(Duration::from_secs(60)),
+            max_connections: 1024,
         }
     }
 }
@@ -201,8 +217,18 @@ impl ServerConfig {
             ("max_value_len", l.max_value_len),
             ("max_series_per_measurement", l.max_series_per_measurement),
             ("max_query_points", l.max_query_points),
+            ("max_connections", l.max_connections),
         ] {
             if v == 0 {
+                return bad(format!("limits.{name} must be > 0"));
+            }
+        }
+        for (name, d) in [
+            ("header_timeout", l.header_timeout),
+            ("body_timeout", l.body_timeout),
+            ("idle_timeout", l.idle_timeout),
+        ] {
+            if d.0.is_zero() {
                 return bad(format!("limits.{name} must be > 0"));
             }
         }

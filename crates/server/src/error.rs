@@ -65,6 +65,9 @@ pub enum ServerError {
     /// The route exists but not with this method (405).
     #[error("{0}")]
     MethodNotAllowed(String),
+    /// The client was too slow sending the request (408).
+    #[error("{0}")]
+    RequestTimeout(String),
     /// A bug or an unexpected failure (500).
     #[error("internal error: {0}")]
     Internal(String),
@@ -119,6 +122,7 @@ impl ServerError {
             ServerError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ServerError::NotFound(_) => StatusCode::NOT_FOUND,
             ServerError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ServerError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ServerError::Config(_)
             | ServerError::Bind { .. }
             | ServerError::Serve(_)
@@ -155,6 +159,7 @@ impl ServerError {
             ServerError::Unauthorized(_) => "unauthorized",
             ServerError::NotFound(_) => "not_found",
             ServerError::MethodNotAllowed(_) => "method_not_allowed",
+            ServerError::RequestTimeout(_) => "request_timeout",
             ServerError::Config(_)
             | ServerError::Bind { .. }
             | ServerError::Serve(_)
@@ -195,6 +200,7 @@ fn protocol_index(e: &ProtocolError) -> Option<usize> {
         | P::JsonEmptyTagValue { index, .. }
         | P::JsonInvalidTagValue { index, .. }
         | P::JsonDuplicateTag { index, .. }
+        | P::JsonDuplicateField { index, .. }
         | P::JsonEmptyFieldKey { index }
         | P::JsonInvalidFieldValue { index, .. }
         | P::JsonInvalidTimestamp { index, .. }
@@ -219,6 +225,10 @@ impl IntoResponse for ServerError {
             }
             ServerError::Unauthorized(_) => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            // The rest of a late body may still come: the connection cannot be reused.
+            ServerError::RequestTimeout(_) => {
+                headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
             }
             _ => {}
         }

@@ -2,7 +2,8 @@
 //!
 //! [`serve`] opens the engine (recovering the WAL), binds the listener, prints
 //! `listening on ADDR` (stdout and log) and serves [`router`] until SIGINT/SIGTERM, then
-//! drains in-flight requests and closes the engine. Modules, one job each: [`config`]
+//! drains in-flight requests and closes the engine. Modules, one job each: [`connections`]
+//! (accepting, connection limits and timeouts), [`config`]
 //! (options), [`args`] (flags and precedence), [`units`] (sizes and durations), [`error`] (the error
 //! type and its HTTP mapping), [`auth`], [`body`] (size cap, gzip), [`limits`], [`ingest`]
 //! (parse, check, convert, write), [`routes`], [`metrics`], [`shutdown`], [`logging`].
@@ -11,6 +12,7 @@ pub mod args;
 pub mod auth;
 pub mod body;
 pub mod config;
+pub mod connections;
 pub mod error;
 pub mod ingest;
 pub mod limits;
@@ -75,17 +77,24 @@ async fn run(config: &ServerConfig, engine: Arc<Engine>) -> Result<(), ServerErr
     let _ = stdout.flush();
 
     let (tx, mut rx) = tokio::sync::watch::channel(false);
-    let server = axum::serve(listener, router(state)).with_graceful_shutdown(async move {
+    tokio::spawn(async move {
         shutdown::signal().await;
         let _ = tx.send(true);
     });
+    let l = &config.limits;
+    let limits = connections::ConnectionLimits {
+        header_timeout: l.header_timeout.0,
+        idle_timeout: l.idle_timeout.0,
+        max_connections: l.max_connections,
+    };
+    let server = connections::serve(listener, router(state), limits, rx.clone());
     let drain_timeout = config.shutdown_timeout.0;
     let watchdog = async move {
         let _ = rx.wait_for(|stop| *stop).await;
         tokio::time::sleep(drain_timeout).await;
     };
     tokio::select! {
-        r = server => r.map_err(ServerError::Serve),
+        () = server => Ok(()),
         () = watchdog => {
             tracing::warn!(timeout = ?drain_timeout, "requests still in flight after the shutdown timeout: closing anyway");
             Ok(())

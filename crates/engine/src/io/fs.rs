@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 
 /// A file system: the real one ([`StdFs`]) or a test double ([`FaultyFs`]).
 pub trait FileSystem: Send + Sync + Debug {
-    /// Creates `path` and all missing parents.
+    /// Creates `path` and all missing parents, durably (each new entry synced in its parent).
     fn create_dir_all(&self, path: &Path) -> Result<()>;
 
     /// Opens an existing file for positional reads.

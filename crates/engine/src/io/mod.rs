@@ -3,7 +3,7 @@
 //! Engine code never calls `std::fs` directly: it holds an
 //! `Arc<dyn FileSystem>`. Production uses [`StdFs`]; tests wrap it in
 //! [`FaultyFs`] to inject ENOSPC, EIO, short writes and latency, and to count
-//! calls. The traits are deliberately small: only what a log-structured engine
+//! calls, or use [`PowerLossFs`] to cut the power and drop what was not durable. The traits are deliberately small: only what a log-structured engine
 //! needs (append-only writes, positional reads, atomic rename, directory fsync).
 //!
 //! Durability contract: nothing written through a [`WritableFile`] is durable
@@ -14,9 +14,11 @@
 mod faulty;
 mod fs;
 mod lock;
+mod power_loss;
 mod std_fs;
 
 pub use faulty::{FaultStats, FaultyFs};
 pub use fs::{FileSystem, ReadableFile, WritableFile, read_all};
 pub use lock::FileLock;
+pub use power_loss::PowerLossFs;
 pub use std_fs::StdFs;

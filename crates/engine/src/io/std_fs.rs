@@ -29,7 +29,23 @@ impl StdFs {
 
 impl FileSystem for StdFs {
     fn create_dir_all(&self, path: &Path) -> Result<()> {
-        fs::create_dir_all(path).map_err(|e| Error::io("create directory", path, e))
+        // Each directory made here gets its entry made durable in its parent.
+        let mut missing = Vec::new();
+        let mut p = Some(path);
+        while let Some(dir) = p {
+            if dir.as_os_str().is_empty() || self.exists(dir)? {
+                break;
+            }
+            missing.push(dir);
+            p = dir.parent();
+        }
+        fs::create_dir_all(path).map_err(|e| Error::io("create directory", path, e))?;
+        for dir in missing.into_iter().rev() {
+            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                self.sync_dir(parent)?;
+            }
+        }
+        Ok(())
     }
 
     fn open_read(&self, path: &Path) -> Result<Box<dyn ReadableFile>> {

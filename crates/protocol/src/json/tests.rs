@@ -94,14 +94,18 @@ fn strings_borrow_unless_escaped() {
 }
 
 #[test]
-fn duplicate_fields_last_wins() {
-    let b = ok(r#"{"measurement": "m", "fields": {"a": 1, "b": 2, "a": "x"}}"#);
+fn duplicate_fields_are_an_error_like_duplicate_tags() {
+    let e = parse(
+        br#"[{"measurement": "m", "fields": {"v": 1}}, {"measurement": "m", "fields": {"a": 1, "b": 2, "a": "x"}}]"#,
+        Precision::Milliseconds,
+    )
+    .unwrap_err();
     assert_eq!(
-        b.get(0).unwrap().fields(),
-        &[
-            ("a".into(), FieldValue::String("x".into())),
-            ("b".into(), FieldValue::Float(2.0))
-        ]
+        e,
+        ProtocolError::JsonDuplicateField {
+            index: 1,
+            field: "a".into()
+        }
     );
 }
 

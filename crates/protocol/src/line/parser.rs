@@ -226,7 +226,7 @@ impl<'a> Parser<'a> {
         start: PointStart,
         seen: &mut KeyFilter,
     ) -> Result<(), ProtocolError> {
-        let (key, _) = self.key_and_equals(
+        let (key, key_pos) = self.key_and_equals(
             |line, column| ProtocolError::LineEmptyFieldKey { line, column },
             |line, column, field| ProtocolError::LineFieldMissingEquals {
                 line,
@@ -240,11 +240,16 @@ impl<'a> Parser<'a> {
         } else {
             self.parse_plain_value(&key)?
         };
-        if seen.insert(&key) {
-            batch.upsert_field(start, key, value);
-        } else {
-            batch.push_field(key, value);
+        // A repeated key is an error, as a repeated tag is: which value wins (and which
+        // type the field gets) would otherwise depend on the order in the line.
+        if seen.insert(&key) && batch.has_field(start, &key) {
+            return Err(ProtocolError::LineDuplicateField {
+                line: self.cur.line(),
+                column: self.cur.column(key_pos),
+                field: excerpt(&key),
+            });
         }
+        batch.push_field(key, value);
         Ok(())
     }
 

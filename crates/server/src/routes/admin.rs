@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, Uri};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use strata_query::Filter;
-use strata_query::time::to_ns;
+use strata_query::time::range_to_ns;
 
 use crate::error::ServerError;
 use crate::routes::query::precision_param;
@@ -47,8 +47,9 @@ pub async fn delete(
                 "\"measurement\" must not be empty",
             ));
         }
-        let start = to_ns(req.start, precision_ns, "start")?;
-        let end = to_ns(req.end, precision_ns, "end")?;
+        // A range is a filter: bounds past what a timestamp can hold are clamped.
+        let start = range_to_ns(req.start, precision_ns);
+        let end = range_to_ns(req.end, precision_ns);
         if start >= end {
             return Err(ServerError::bad(
                 "invalid_delete",

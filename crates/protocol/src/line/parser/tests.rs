@@ -252,15 +252,18 @@ fn hash_inside_a_line_is_not_a_comment() {
 }
 
 #[test]
-fn duplicate_fields_last_wins_at_first_position() {
-    let b = ok("m a=1,b=2,a=\"three\"");
+fn duplicate_field_is_an_error_like_a_duplicate_tag() {
     assert_eq!(
-        fields(&b, 0),
-        [
-            ("a", FieldValue::String("three".into())),
-            ("b", FieldValue::Float(2.0))
-        ]
+        err("m a=1,b=2,a=\"three\""),
+        E::LineDuplicateField {
+            line: 1,
+            column: 11,
+            field: "a".into()
+        }
     );
+    assert!(matches!(err("m v=1,v=\"s\""), E::LineDuplicateField { .. }));
+    // Keys alike only before unescaping are distinct.
+    assert_eq!(fields(&ok(r"m a\ b=1,a=2"), 0).len(), 2);
 }
 
 #[test]
@@ -711,24 +714,21 @@ fn first_error_wins_and_nothing_is_returned() {
 
 #[test]
 fn many_keys_saturating_the_duplicate_filter() {
-    // 300 distinct tags and fields, then repeats of every field.
+    // 300 distinct tags and fields (the filter saturates: every key may be a repeat), then
+    // one repeated field and one repeated tag.
     let tags: Vec<String> = (0..300).map(|i| format!("t{i}=v{i}")).collect();
     let fields: Vec<String> = (0..300).map(|i| format!("f{i}={i}i")).collect();
-    let repeats: Vec<String> = (0..300).map(|i| format!("f{i}={}i", i + 1000)).collect();
-    let body = format!(
-        "m,{} {},{}",
-        tags.join(","),
-        fields.join(","),
-        repeats.join(",")
-    );
+    let body = format!("m,{} {}", tags.join(","), fields.join(","));
     let b = ok(&body);
     let p = b.get(0).unwrap();
     assert_eq!(p.tags().len(), 300);
     assert_eq!(p.fields().len(), 300);
     for i in 0..300 {
         assert_eq!(p.fields()[i].0, format!("f{i}"));
-        assert_eq!(p.fields()[i].1, FieldValue::Integer(i as i64 + 1000));
+        assert_eq!(p.fields()[i].1, FieldValue::Integer(i as i64));
     }
+    let dup = format!("{body},f7=1i");
+    assert!(matches!(err(&dup), E::LineDuplicateField { .. }));
     let dup = format!("m,{},t7=x v=1", tags.join(","));
     assert!(matches!(err(&dup), E::LineDuplicateTag { .. }));
 }
