@@ -34,6 +34,8 @@ pub struct EngineStats {
     pub memtable_bytes: u64,
     pub frozen_memtable_bytes: u64,
     pub series: u64,
+    /// Range deletes kept until compaction has reclaimed what they hide.
+    pub tombstones: u64,
     pub cache_hits: u64,
     pub cache_misses: u64,
     pub cache_bytes: u64,

@@ -105,9 +105,14 @@ fn run(sync: SyncPolicy, cycles: u64) -> (usize, usize) {
             let engine = engine.clone();
             std::thread::spawn(move || {
                 let mut acked: Vec<(i64, Instant)> = Vec::new();
-                for b in first.. {
+                let mut b = first;
+                loop {
                     match engine.write(&batch(b)) {
-                        Ok(()) => acked.push((b, Instant::now())),
+                        Ok(()) => {
+                            acked.push((b, Instant::now()));
+                            b += 1;
+                        }
+                        // Refused whole: the same batch again.
                         Err(strata_engine::Error::Backpressure(_)) => {
                             std::thread::sleep(Duration::from_millis(2))
                         }

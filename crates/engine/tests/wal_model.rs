@@ -134,6 +134,10 @@ impl Harness {
                 let wal = self.wal.take().expect("open");
                 wal.close().expect("close");
                 drop(wal);
+                // A rotation's number means something to the WAL that returned it only:
+                // segments are created by their first write, so one never written is
+                // never on disk, and the next run may hand its number out again.
+                self.last_rotation = None;
                 self.open(dir)?;
             }
         }

@@ -264,6 +264,13 @@ pub fn render(state: &AppState) -> String {
         "Series known to the catalog (cardinality).",
         &[("", c(s.series))],
     );
+    metric(
+        &mut out,
+        "strata_tombstones",
+        "gauge",
+        "Range deletes kept until compaction has reclaimed the points they hide.",
+        &[("", c(s.tombstones))],
+    );
     let lv: Vec<(String, &strata_engine::LevelStats)> = s
         .levels
         .iter()

@@ -10,7 +10,8 @@ use super::state::Shared;
 use crate::clock::now_ns;
 use crate::error::Result;
 use crate::lsm::tables::Change;
-use crate::lsm::{compaction, flush, retention, rollup};
+use crate::lsm::version::TableHandle;
+use crate::lsm::{compaction, flush, retention, rollup, tombstones};
 
 /// Flushes the oldest frozen MemTable. Returns false if there was none.
 pub(super) fn flush_oldest(s: &Shared) -> Result<bool> {
@@ -25,15 +26,18 @@ pub(super) fn flush_oldest(s: &Shared) -> Result<bool> {
         return Ok(false);
     };
     s.tables.pause();
-    let added = flush::write_memtable(&s.tables, &s.catalog, &table, s.opts.partition_width)?;
-    let files = added.len();
+    let flushed = flush::write_memtable(&s.tables, &s.catalog, &table, s.opts.partition_width)?;
+    let files = flushed.tables.len();
     // Commit the tables, then drop the MemTable: a snapshot taken in between sees the points
     // twice (identical, so the merge dedups them), never zero times.
     s.tables.commit(Change {
-        added,
+        added: flushed.tables,
         removed: Vec::new(),
         last_seq: Some(table.max_seq()),
     })?;
+    // The WAL segments go before the MemTable: while it is listed, tombstone reclamation
+    // knows the log may still hold its records.
+    s.wal.remove_segments_before(next_segment)?;
     {
         let mut mem = s.mem.write();
         if mem
@@ -44,8 +48,8 @@ pub(super) fn flush_oldest(s: &Shared) -> Result<bool> {
             mem.frozen.pop_front();
         }
     }
-    s.wal.remove_segments_before(next_segment)?;
     s.counters.flushes.fetch_add(1, Ordering::Relaxed);
+    forget_emptied(s, &flushed.emptied);
     tracing::debug!(tables = files, points = table.points(), "flushed MemTable");
     Ok(true)
 }
@@ -62,6 +66,9 @@ pub(super) fn compact(s: &Shared, force: bool) -> Result<()> {
         s.counters.compactions.fetch_add(1, Ordering::Relaxed);
         forget_emptied(s, &outcome.emptied);
     }
+    // Deletes every table has outgrown, and the WAL too, go.
+    let after = s.mem.read().logged_after();
+    tombstones::run(&s.tables, tombstones::plan(&s.tables.current(), after))?;
     Ok(())
 }
 
@@ -89,37 +96,55 @@ pub(super) fn apply_retention(s: &Shared) -> Result<usize> {
     let _guard = s.compact_lock.lock();
     let version = s.tables.current();
     let expired = retention::plan(&version, &s.opts, now_ns());
-    retention::run(&s.tables, expired)
+    // Their series may have no point left anywhere else.
+    let mut candidates = Vec::new();
+    for t in &expired {
+        for i in 0..t.reader.series_count() {
+            candidates.push(t.reader.series_key(i)?.to_string());
+        }
+    }
+    drop(version);
+    let n = retention::run(&s.tables, expired)?;
+    forget_emptied(s, &candidates);
+    Ok(n)
 }
 
 /// Forgets the series of `candidates` (canonical keys) that no MemTable and no table holds
-/// any more. The MemTable write lock keeps writes out meanwhile: a write resolves its series
-/// and inserts its points under the read lock, so none can land between the check and the
-/// removal; and a flush installs its tables before it drops its MemTable, so every point is
-/// in one or the other.
+/// any more. The tables are searched first without a lock; then, under the MemTable write
+/// lock (which keeps writes out: a write resolves its series and inserts its points under
+/// the read lock), the MemTables and the tables a flush installed meanwhile are checked, so
+/// no point can land between the check and the removal. A flush installs its tables before
+/// it drops its MemTable, so every point is always in one or the other.
 fn forget_emptied(s: &Shared, candidates: &[String]) {
     if candidates.is_empty() {
         return;
     }
-    let mem = s.mem.write();
-    let version = s.tables.current();
-    let mut gone = Vec::new();
-    for canonical in candidates {
-        let Some(id) = s.catalog.lookup(canonical) else {
-            continue;
-        };
-        if mem.all().any(|m| m.has_points(id)) {
-            continue;
-        }
-        // A table that cannot be searched counts as holding the series.
-        let in_tables = version
-            .tables
-            .iter()
-            .any(|t| !matches!(t.reader.find_series(canonical), Ok(None)));
-        if !in_tables {
-            gone.push(id);
-        }
+    // A table that cannot be searched counts as holding the series.
+    let holds =
+        |t: &TableHandle, canonical: &str| !matches!(t.reader.find_series(canonical), Ok(None));
+    let before = s.tables.current();
+    let unheld: Vec<&String> = candidates
+        .iter()
+        .filter(|c| !before.tables.iter().any(|t| holds(t, c)))
+        .collect();
+    if unheld.is_empty() {
+        return;
     }
+    let mem = s.mem.write();
+    let now = s.tables.current();
+    let added: Vec<&Arc<TableHandle>> = now
+        .tables
+        .iter()
+        .filter(|t| !before.tables.iter().any(|b| b.meta.id == t.meta.id))
+        .collect();
+    let gone: Vec<_> = unheld
+        .into_iter()
+        .filter_map(|c| s.catalog.lookup(c).map(|id| (c, id)))
+        .filter(|&(c, id)| {
+            !mem.all().any(|m| m.has_points(id)) && !added.iter().any(|t| holds(t, c))
+        })
+        .map(|(_, id)| id)
+        .collect();
     let n = s.catalog.forget(&gone);
     drop(mem);
     if n > 0 {

@@ -250,6 +250,7 @@ impl Engine {
             memtable_bytes: active as u64,
             frozen_memtable_bytes: frozen as u64,
             series: s.catalog.len() as u64,
+            tombstones: version.tombstones.len() as u64,
             cache_hits: s.cache.hits(),
             cache_misses: s.cache.misses(),
             cache_bytes: s.cache.bytes() as u64,

@@ -34,6 +34,15 @@ pub(crate) struct MemState {
 }
 
 impl MemState {
+    /// A sequence number every WAL record still in the log is newer than (`u64::MAX` when
+    /// no MemTable holds a record).
+    pub fn logged_after(&self) -> u64 {
+        self.all()
+            .filter_map(|m| m.logged_after())
+            .min()
+            .unwrap_or(u64::MAX)
+    }
+
     /// Every MemTable, oldest first (the active one last).
     pub fn all(&self) -> impl Iterator<Item = &Arc<MemTable>> {
         self.frozen
@@ -93,7 +102,9 @@ impl Shared {
             return Ok(());
         }
         let next = self.wal.rotate()?;
-        let old = std::mem::replace(&mut mem.active, Arc::new(MemTable::default()));
+        // Writes take their sequence number under the read lock this write lock excludes.
+        let fresh = MemTable::after(self.seq.load(Ordering::SeqCst));
+        let old = std::mem::replace(&mut mem.active, Arc::new(fresh));
         mem.frozen.push_back(Frozen {
             table: old,
             wal_next_segment: next,

@@ -15,7 +15,11 @@
 //! * [`FaultyFs::eio_on_next_truncates`]: the next N `truncate` calls fail
 //!   with `EIO` (leaving the file as it was);
 //! * [`FaultyFs::set_sync_delay`]: every `sync_data` sleeps first (a slow
-//!   disk), which makes group-commit batching observable in tests.
+//!   disk), which makes group-commit batching observable in tests;
+//! * [`FaultyFs::enospc_for_paths_ending`]: every write to a file whose name
+//!   ends so fails with `ENOSPC` (table files only, say, while the WAL works);
+//! * [`FaultyFs::panic_on_create_ending`]: creating such a file panics (a bug
+//!   in the caller, to test that a background panic is caught and reported).
 //!
 //! Clones share their state, so a test keeps one clone to arm faults and read
 //! [`FaultStats`] while the code under test owns another. It is compiled in
@@ -62,6 +66,8 @@ struct Armed {
     failing_truncates: u64,
     short_write: Option<usize>,
     sync_delay: Duration,
+    enospc_suffix: Option<String>,
+    panic_suffix: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -123,6 +129,16 @@ impl FaultyFs {
         self.state.lock().armed.sync_delay = delay;
     }
 
+    /// Every write to a file whose path ends with `suffix` fails with `ENOSPC`.
+    pub fn enospc_for_paths_ending(&self, suffix: &str) {
+        self.state.lock().armed.enospc_suffix = Some(suffix.to_string());
+    }
+
+    /// Creating a file whose path ends with `suffix` panics.
+    pub fn panic_on_create_ending(&self, suffix: &str) {
+        self.state.lock().armed.panic_suffix = Some(suffix.to_string());
+    }
+
     /// Clears every armed fault and the sync delay. Counters are kept.
     pub fn disarm(&self) {
         self.state.lock().armed = Armed::default();
@@ -158,6 +174,16 @@ impl FileSystem for FaultyFs {
 
     fn create(&self, path: &Path) -> Result<Box<dyn WritableFile>> {
         self.count(|s| s.creates += 1);
+        let panics = self
+            .state
+            .lock()
+            .armed
+            .panic_suffix
+            .as_deref()
+            .is_some_and(|s| path.as_os_str().to_string_lossy().ends_with(s));
+        if panics {
+            panic!("injected panic creating {}", path.display());
+        }
         let file = self.inner.create(path)?;
         Ok(self.wrap(file, path))
     }
@@ -239,7 +265,13 @@ impl FaultyFile {
         let mut st = self.state.lock();
         st.stats.writes += 1;
         let armed = &mut st.armed;
-        let plan = if let Some(keep) = armed.short_write.take() {
+        let to_suffix = armed
+            .enospc_suffix
+            .as_deref()
+            .is_some_and(|s| self.path.as_os_str().to_string_lossy().ends_with(s));
+        let plan = if to_suffix {
+            WritePlan::Partial(0, libc::ENOSPC)
+        } else if let Some(keep) = armed.short_write.take() {
             WritePlan::Partial(keep.min(len), libc::EIO)
         } else if armed.enospc_after_writes == Some(0) {
             WritePlan::Partial(0, libc::ENOSPC)

@@ -317,19 +317,16 @@ struct PowerLossFile {
     state: Arc<Mutex<State>>,
 }
 
-impl PowerLossFile {
-    fn check(&self) -> Result<()> {
-        if self.state.lock().crashed {
-            return Err(dead(&self.path));
-        }
-        Ok(())
-    }
-}
-
 impl WritableFile for PowerLossFile {
     fn write_all(&mut self, buf: &[u8]) -> Result<()> {
-        self.check()?;
-        self.inner.write_all(buf)
+        // Under the state lock, so no write lands after a crash cut the file back.
+        let st = self.state.lock();
+        if st.crashed {
+            return Err(dead(&self.path));
+        }
+        self.inner.write_all(buf)?;
+        drop(st);
+        Ok(())
     }
 
     fn sync_data(&mut self) -> Result<()> {

@@ -44,20 +44,22 @@ pub struct CompactionOutcome {
     pub emptied: Vec<String>,
 }
 
-/// The partitions to compact now: those with `l0_compaction_trigger` L0 files or more, or
-/// with `force` (no write for a while) every partition with more than one file or any L0
-/// file. Rollup files are never inputs.
+/// The partitions to compact now: those with `l0_compaction_trigger` L0 files or more, those
+/// with a file that deletes newer than it touch (so deleted points are reclaimed), and with
+/// `force` (no write for a while) every partition with more than one file or any L0 file.
+/// Rollup files are never inputs.
 pub fn plan(version: &Version, opts: &EngineOptions, force: bool) -> Vec<CompactionTask> {
     version
         .by_partition()
         .into_iter()
         .filter(|(_, p)| {
             let l0 = p.raw.iter().filter(|t| t.meta.level == FLUSH_LEVEL).count();
-            if force {
+            let due = if force {
                 p.raw.len() > 1 || l0 > 0
             } else {
                 l0 >= opts.l0_compaction_trigger
-            }
+            };
+            due || p.raw.iter().any(|t| version.has_pending_deletes(t))
         })
         .map(|(partition, p)| CompactionTask {
             partition,
@@ -71,12 +73,15 @@ pub fn plan(version: &Version, opts: &EngineOptions, force: bool) -> Vec<Compact
 pub fn run(tables: &Tables, version: &Version, task: &CompactionTask) -> Result<CompactionOutcome> {
     tables.pause();
     let mut dec = BlockDecoder::default();
+    // Every tombstone of `version` is applied to the output, which is therefore as new as
+    // the newest of them (so it is not rewritten for them again, and they can be dropped).
     let max_seq = task
         .inputs
         .iter()
         .map(|t| t.meta.max_seq)
         .max()
-        .unwrap_or(0);
+        .unwrap_or(0)
+        .max(version.max_tombstone_seq());
     let mut out = tables.create_output(COMPACTED_LEVEL, task.partition)?;
     let mut outcome = CompactionOutcome::default();
     // The series being walked, and whether any of its columns kept a point.

@@ -19,13 +19,23 @@ use crate::error::Result;
 use crate::index::{Catalog, SeriesId};
 use crate::write::MemTable;
 
-/// Writes `table` as L0 tables of partitions `width` wide; returns them, not yet committed.
+/// What a flush wrote.
+#[derive(Debug, Default)]
+pub struct Flushed {
+    /// The L0 tables, not yet committed.
+    pub tables: Vec<Arc<TableHandle>>,
+    /// Canonical keys of the MemTable's series that had no point left (every one deleted):
+    /// candidates for the catalog to forget.
+    pub emptied: Vec<String>,
+}
+
+/// Writes `table` as L0 tables of partitions `width` wide.
 pub fn write_memtable(
     tables: &Tables,
     catalog: &Catalog,
     table: &MemTable,
     width: i64,
-) -> Result<Vec<Arc<TableHandle>>> {
+) -> Result<Flushed> {
     let mut keys: Vec<(Arc<str>, SeriesId)> = table
         .series_ids()
         .into_iter()
@@ -54,12 +64,23 @@ pub fn write_memtable(
         }
         Ok(())
     };
+    let mut emptied = Vec::new();
     for (key, sid) in &keys {
-        table.visit_series(*sid, |field, col| write(key, field, col))?;
+        let mut any = false;
+        table.visit_series(*sid, |field, col| {
+            any = true;
+            write(key, field, col)
+        })?;
+        if !any {
+            emptied.push(key.to_string());
+        }
     }
     let mut added = Vec::with_capacity(outputs.len());
     for out in outputs.into_values() {
         added.extend(out.finish(table.max_seq())?);
     }
-    Ok(added)
+    Ok(Flushed {
+        tables: added,
+        emptied,
+    })
 }

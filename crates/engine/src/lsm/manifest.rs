@@ -4,14 +4,15 @@
 //! record). When the log grows, it rotates and starts the new segment with a full snapshot,
 //! then drops the old segments, so recovery replays a bounded log.
 //!
-//! Record layout (version 1): `version u8 = 1` | edit count varint | edits, each a tag byte:
+//! Record layout (version 2): `version u8 = 2` | edit count varint | edits, each a tag byte:
 //! `1` add file (id, level u8, partition, min_ts, max_ts, max_seq, size, points),
 //! `2` remove file (id), `3` tombstone (series key, start, end, seq), `4` reset (a snapshot
-//! follows: forget everything), `5` counters (next file id, last seq). Integers are varints
-//! (zigzag for signed).
+//! follows: forget everything), `5` counters (next file id, last seq), `6` drop tombstone
+//! (series key, start, end, seq: the tombstone no data needs any more). Integers are varints
+//! (zigzag for signed). Version 1 records (no tag 6) are read as well.
 //!
 //! Commit records: every edit record (and every snapshot) is followed by a separately fsynced
-//! record with an empty edit list (`[1, 0]`). The log's recovery treats a damaged last record
+//! record with an empty edit list (`[2, 0]`). The log's recovery treats a damaged last record
 //! of the last segment as a torn write and truncates it; for the manifest that record would
 //! be an acknowledged edit (a flush deletes its WAL segments right after the edit adding its
 //! SSTable is durable, and an SSTable the manifest does not list is deleted on open), so a
@@ -32,7 +33,9 @@ use crate::error::{Error, Result};
 use crate::io::FileSystem;
 use crate::wal::{SyncPolicy, Wal, WalOptions};
 
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
+/// The oldest record version this build reads.
+const OLDEST_VERSION: u8 = 1;
 
 /// The level of flushed MemTables.
 pub const FLUSH_LEVEL: u8 = 0;
@@ -84,7 +87,12 @@ pub enum Edit {
     RemoveFile(u64),
     Tombstone(Tombstone),
     Reset,
-    Counters { next_file_id: u64, last_seq: u64 },
+    Counters {
+        next_file_id: u64,
+        last_seq: u64,
+    },
+    /// A tombstone every table and the WAL have outgrown (see `lsm::tombstones`).
+    DropTombstone(Tombstone),
 }
 
 /// The state the edits build.
@@ -111,6 +119,7 @@ impl ManifestState {
                 self.last_seq = self.last_seq.max(t.seq);
                 self.tombstones.push(t.clone());
             }
+            Edit::DropTombstone(t) => self.tombstones.retain(|x| x != t),
             Edit::Reset => *self = ManifestState::default(),
             Edit::Counters {
                 next_file_id,
@@ -156,11 +165,11 @@ fn encode(edits: &[Edit]) -> Vec<u8> {
             }
             Edit::Tombstone(t) => {
                 out.push(3);
-                put_uvarint(&mut out, t.series.len() as u64);
-                out.extend_from_slice(t.series.as_bytes());
-                put_ivarint(&mut out, t.start);
-                put_ivarint(&mut out, t.end);
-                put_uvarint(&mut out, t.seq);
+                put_tombstone(&mut out, t);
+            }
+            Edit::DropTombstone(t) => {
+                out.push(6);
+                put_tombstone(&mut out, t);
             }
             Edit::Reset => out.push(4),
             Edit::Counters {
@@ -176,11 +185,32 @@ fn encode(edits: &[Edit]) -> Vec<u8> {
     out
 }
 
+fn put_tombstone(out: &mut Vec<u8>, t: &Tombstone) {
+    put_uvarint(out, t.series.len() as u64);
+    out.extend_from_slice(t.series.as_bytes());
+    put_ivarint(out, t.start);
+    put_ivarint(out, t.end);
+    put_uvarint(out, t.seq);
+}
+
+fn get_tombstone(cur: &mut Cursor<'_>, limit: usize) -> std::result::Result<Tombstone, String> {
+    let e = |err: strata_codec::CodecError| err.to_string();
+    let len = cur.count("series length", limit).map_err(e)?;
+    let raw = cur.bytes(len, "series").map_err(e)?;
+    let series = String::from_utf8(raw.to_vec()).map_err(|err| err.to_string())?;
+    Ok(Tombstone {
+        series,
+        start: cur.ivarint("start").map_err(e)?,
+        end: cur.ivarint("end").map_err(e)?,
+        seq: cur.uvarint("seq").map_err(e)?,
+    })
+}
+
 pub(crate) fn decode(bytes: &[u8]) -> std::result::Result<Vec<Edit>, String> {
     let e = |err: strata_codec::CodecError| err.to_string();
     let mut cur = Cursor::new(bytes);
     let version = cur.u8("manifest record version").map_err(e)?;
-    if version != VERSION {
+    if !(OLDEST_VERSION..=VERSION).contains(&version) {
         return Err(format!("unknown manifest record version {version}"));
     }
     let n = cur.count("edit count", bytes.len()).map_err(e)?;
@@ -198,17 +228,8 @@ pub(crate) fn decode(bytes: &[u8]) -> std::result::Result<Vec<Edit>, String> {
                 points: cur.uvarint("points").map_err(e)?,
             }),
             2 => Edit::RemoveFile(cur.uvarint("file id").map_err(e)?),
-            3 => {
-                let len = cur.count("series length", bytes.len()).map_err(e)?;
-                let raw = cur.bytes(len, "series").map_err(e)?;
-                let series = String::from_utf8(raw.to_vec()).map_err(|err| err.to_string())?;
-                Edit::Tombstone(Tombstone {
-                    series,
-                    start: cur.ivarint("start").map_err(e)?,
-                    end: cur.ivarint("end").map_err(e)?,
-                    seq: cur.uvarint("seq").map_err(e)?,
-                })
-            }
+            3 => Edit::Tombstone(get_tombstone(&mut cur, bytes.len())?),
+            6 if version >= 2 => Edit::DropTombstone(get_tombstone(&mut cur, bytes.len())?),
             4 => Edit::Reset,
             5 => Edit::Counters {
                 next_file_id: cur.uvarint("next file id").map_err(e)?,
@@ -284,7 +305,12 @@ impl Manifest {
         let mut s = self.state.lock();
         // Two appends, two fsyncs: the commit record reaches the disk only after the edit.
         self.log.append(&encode(&edits))?;
-        self.log.append(&encode(&[]))?;
+        if let Err(e) = self.log.append(&encode(&[])) {
+            // The edit is durable; the next record (or the next open) follows it with a
+            // valid record, which is all the commit record is for. Failing here would leave
+            // an edit on disk that this process never applied.
+            tracing::warn!(error = %e, "could not write the manifest commit record; the edit stands");
+        }
         for e in &edits {
             s.0.apply(e);
         }
@@ -323,6 +349,30 @@ mod tests {
             size: 100,
             points: 5,
         }
+    }
+
+    #[test]
+    fn tombstones_drop_and_version_1_records_still_read() {
+        let t = Tombstone {
+            series: "cpu,host=a".into(),
+            start: -5,
+            end: 9,
+            seq: 42,
+        };
+        let edits = vec![Edit::Tombstone(t.clone()), Edit::DropTombstone(t.clone())];
+        let bytes = encode(&edits);
+        assert_eq!(decode(&bytes).unwrap(), edits);
+        let mut state = ManifestState::default();
+        for e in &edits {
+            state.apply(e);
+        }
+        assert!(state.tombstones.is_empty());
+        let mut v1 = encode(&[Edit::Tombstone(t.clone())]);
+        v1[0] = 1;
+        assert_eq!(decode(&v1).unwrap(), vec![Edit::Tombstone(t.clone())]);
+        let mut v1_drop = encode(&[Edit::DropTombstone(t)]);
+        v1_drop[0] = 1;
+        assert!(decode(&v1_drop).is_err(), "tag 6 is not a version 1 edit");
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! records the live files as atomic edits, a [`version`] is the immutable set a reader holds,
 //! [`tables`] commits changes to it, and the jobs that make them: [`flush`] (MemTable -> L0
 //! per [`partition`]), [`compaction`] (a partition's files -> one L1 file, merged with the
-//! [`column_walk`]), [`rollup`] (old partitions -> L2 summaries) and [`retention`] (expired
-//! partitions dropped). Each job but flush is a pure `plan(&Version, &EngineOptions, ..)`
+//! [`column_walk`]), [`rollup`] (old partitions -> L2 summaries), [`retention`] (expired
+//! partitions dropped) and [`tombstones`] (deletes no data needs any more). Each job but flush is a pure `plan(&Version, &EngineOptions, ..)`
 //! and a `run` that carries one task out; none of them knows the engine that schedules them.
 
 pub mod column_walk;
@@ -15,4 +15,5 @@ pub mod retention;
 pub mod rollup;
 pub mod table_output;
 pub mod tables;
+pub mod tombstones;
 pub mod version;

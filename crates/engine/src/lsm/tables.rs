@@ -128,12 +128,20 @@ impl Tables {
 
     /// Records range deletes durably and installs a version that applies them.
     pub fn add_tombstones(&self, tombstones: Vec<Tombstone>) -> Result<()> {
-        if tombstones.is_empty() {
+        self.edit_tombstones(tombstones.into_iter().map(Edit::Tombstone).collect())
+    }
+
+    /// Drops tombstones no data needs any more (see `lsm::tombstones`).
+    pub fn drop_tombstones(&self, outlived: Vec<Tombstone>) -> Result<()> {
+        self.edit_tombstones(outlived.into_iter().map(Edit::DropTombstone).collect())
+    }
+
+    /// Records tombstone edits durably and installs a version with the resulting set.
+    fn edit_tombstones(&self, edits: Vec<Edit>) -> Result<()> {
+        if edits.is_empty() {
             return Ok(());
         }
-        let state = self
-            .manifest
-            .apply(tombstones.into_iter().map(Edit::Tombstone).collect())?;
+        let state = self.manifest.apply(edits)?;
         let mut v = self.version.write();
         *v = Arc::new(Version::new(v.tables.clone(), state.tombstones));
         Ok(())

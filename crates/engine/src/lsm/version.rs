@@ -95,6 +95,24 @@ impl Version {
             .unwrap_or_default()
     }
 
+    /// The highest sequence number of any tombstone (0 without tombstones): a compaction's
+    /// output has every tombstone of its version applied, so it is as new as this.
+    pub fn max_tombstone_seq(&self) -> u64 {
+        self.tombstones.iter().map(|t| t.seq).max().unwrap_or(0)
+    }
+
+    /// True if a tombstone newer than `t` may hide some of its points: its rewrite would
+    /// reclaim them. Rollup tables summarise and never apply deletes.
+    pub fn has_pending_deletes(&self, t: &TableHandle) -> bool {
+        t.meta.level != ROLLUP_LEVEL
+            && self.tombstones.iter().any(|tomb| {
+                tomb.seq > t.meta.max_seq
+                    && tomb.start <= t.meta.max_ts
+                    && tomb.end > t.meta.min_ts
+                    && !matches!(t.reader.find_series(&tomb.series), Ok(None))
+            })
+    }
+
     /// Tables that may hold points in `[start, end)`, oldest data first (L1, then by max_seq).
     pub fn overlapping(&self, start: i64, end: i64) -> Vec<Arc<TableHandle>> {
         let mut v: Vec<_> = self

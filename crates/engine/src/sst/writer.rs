@@ -73,7 +73,13 @@ impl SstWriter {
         let mut header = Vec::with_capacity(HEADER_LEN);
         header.extend_from_slice(MAGIC);
         header.extend_from_slice(&VERSION.to_le_bytes());
-        file.write_all(&header)?;
+        if let Err(e) = file.write_all(&header) {
+            drop(file);
+            if let Err(rm) = fs.remove_file(&tmp) {
+                tracing::warn!(path = %tmp.display(), error = %rm, "could not remove an unfinished SSTable");
+            }
+            return Err(e);
+        }
         Ok(SstWriter {
             fs,
             tmp,

@@ -1,6 +1,12 @@
 //! The segment being appended to: create it, write a batch (rolling a failed
 //! write back), fsync it, rotate to the next one.
 //!
+//! A segment's file is created by its first write, not when it becomes the
+//! active segment: opening the WAL and rotating write nothing, so a server on
+//! a full disk still opens (and serves reads), and a rotation cannot fail for
+//! want of space. Segment numbers may therefore have gaps; recovery does not
+//! mind.
+//!
 //! No locking here: the group-commit leader owns the [`ActiveSegment`] while
 //! it does I/O. Errors are split in two: [`SegmentError::Fatal`] means the WAL
 //! must stop accepting writes (an fsync failed, or a failed write could not
@@ -78,17 +84,46 @@ impl SegmentError {
 pub(crate) struct ActiveSegment {
     pub seq: u64,
     pub path: PathBuf,
-    file: Box<dyn WritableFile>,
+    /// `None` until the first write creates the file.
+    file: Option<Box<dyn WritableFile>>,
     /// Written since the last successful fsync.
     dirty: bool,
 }
 
 impl ActiveSegment {
-    /// Creates segment `seq` in `dir`: writes and fsyncs its header, then
-    /// fsyncs the directory. On failure the half-made file is removed.
-    pub fn create(fs: &dyn FileSystem, dir: &Path, seq: u64, counters: &Counters) -> Result<Self> {
-        let path = segment_path(dir, seq);
-        let mut file = fs.create(&path)?;
+    /// Segment `seq` of `dir`, its file not created yet.
+    pub fn pending(dir: &Path, seq: u64) -> Self {
+        ActiveSegment {
+            seq,
+            path: segment_path(dir, seq),
+            file: None,
+            dirty: false,
+        }
+    }
+
+    /// The segment's file, created if it is not yet: header written and fsynced, then the
+    /// directory fsynced. On failure the half-made file is removed.
+    fn ensure_file(
+        &mut self,
+        fs: &dyn FileSystem,
+        counters: &Counters,
+    ) -> Result<(), SegmentError> {
+        if self.file.is_none() {
+            let file = Self::create(fs, &self.path, self.seq, counters)
+                .map_err(|e| SegmentError::Failed(StoredError::new(&e, &self.path)))?;
+            self.file = Some(file);
+        }
+        Ok(())
+    }
+
+    fn create(
+        fs: &dyn FileSystem,
+        path: &Path,
+        seq: u64,
+        counters: &Counters,
+    ) -> Result<Box<dyn WritableFile>> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut file = fs.create(path)?;
         let header = encode_segment_header(seq);
         let result = file
             .write_all(&header)
@@ -100,24 +135,19 @@ impl ActiveSegment {
             .and_then(|()| fs.sync_dir(dir));
         if let Err(err) = result {
             drop(file);
-            if let Err(rm) = fs.remove_file(&path) {
+            if let Err(rm) = fs.remove_file(path) {
                 warn!(path = %path.display(), error = %rm, "could not remove half-created WAL segment");
             }
             return Err(err);
         }
         counters.segment_created();
         debug!(path = %path.display(), seq, "created WAL segment");
-        Ok(ActiveSegment {
-            seq,
-            path,
-            file,
-            dirty: false,
-        })
+        Ok(file)
     }
 
-    /// Current size of the segment file.
+    /// Current size of the segment file (0 before it exists).
     pub fn len(&self) -> u64 {
-        self.file.len()
+        self.file.as_ref().map_or(0, |f| f.len())
     }
 
     /// Whether data was written since the last fsync.
@@ -134,30 +164,40 @@ impl ActiveSegment {
         buf: &[u8],
         counters: &Counters,
     ) -> Result<(), SegmentError> {
-        let good_len = self.file.len();
-        match self.file.write_all(buf) {
+        self.ensure_file(fs, counters)?;
+        let ActiveSegment {
+            file: Some(file),
+            path,
+            dirty,
+            ..
+        } = self
+        else {
+            return Ok(());
+        };
+        let good_len = file.len();
+        match file.write_all(buf) {
             Ok(()) => {
-                self.dirty = true;
+                *dirty = true;
                 counters.wrote(buf.len());
                 Ok(())
             }
             Err(err) => {
-                let written = self.file.len().saturating_sub(good_len);
+                let written = file.len().saturating_sub(good_len);
                 warn!(
-                    path = %self.path.display(), error = %err, written,
+                    path = %path.display(), error = %err, written,
                     "WAL write failed; rolling back to offset {good_len}"
                 );
                 let reopened = fs
-                    .truncate(&self.path, good_len)
-                    .and_then(|()| fs.open_append(&self.path));
+                    .truncate(path.as_path(), good_len)
+                    .and_then(|()| fs.open_append(path.as_path()));
                 match reopened {
-                    Ok(file) => {
-                        self.file = file;
-                        Err(SegmentError::Failed(StoredError::new(&err, &self.path)))
+                    Ok(reopened) => {
+                        *file = reopened;
+                        Err(SegmentError::Failed(StoredError::new(&err, path.as_path())))
                     }
                     Err(rollback) => Err(SegmentError::Fatal(format!(
                         "write to {} failed ({err}) and rolling it back to offset {good_len} failed ({rollback})",
-                        self.path.display()
+                        path.display()
                     ))),
                 }
             }
@@ -167,11 +207,11 @@ impl ActiveSegment {
     /// Fsyncs the segment if it is dirty. Failure is fatal: the kernel may
     /// have dropped the dirty pages, so a retry proves nothing.
     pub fn sync(&mut self, counters: &Counters) -> Result<(), SegmentError> {
-        if !self.dirty {
+        let Some(file) = self.file.as_mut().filter(|_| self.dirty) else {
             return Ok(());
-        }
+        };
         counters.fsync();
-        match self.file.sync_data() {
+        match file.sync_data() {
             Ok(()) => {
                 self.dirty = false;
                 Ok(())
@@ -183,24 +223,16 @@ impl ActiveSegment {
         }
     }
 
-    /// Fsyncs this segment and replaces it by a new, empty segment `seq + 1`.
-    /// If creating the new segment fails, this one stays active.
-    pub fn rotate(
-        &mut self,
-        fs: &dyn FileSystem,
-        dir: &Path,
-        counters: &Counters,
-    ) -> Result<(), SegmentError> {
+    /// Fsyncs this segment and replaces it by segment `seq + 1` (created by its first
+    /// write).
+    pub fn rotate(&mut self, dir: &Path, counters: &Counters) -> Result<(), SegmentError> {
         self.sync(counters)?;
         let next_seq = self.seq.checked_add(1).ok_or_else(|| {
             let e = Error::InvalidArgument("WAL segment sequence numbers exhausted".into());
             SegmentError::Failed(StoredError::new(&e, &self.path))
         })?;
-        let next = ActiveSegment::create(fs, dir, next_seq, counters).map_err(|e| {
-            SegmentError::Failed(StoredError::new(&e, &segment_path(dir, next_seq)))
-        })?;
         debug!(old = self.seq, new = next_seq, "rotated WAL segment");
-        *self = next;
+        *self = ActiveSegment::pending(dir, next_seq);
         Ok(())
     }
 }

@@ -71,7 +71,7 @@ impl Wal {
         let dir = dir.into();
         let recovered = recover(&*fs, &dir, &options, &mut replay)?;
         let counters = Counters::default();
-        let segment = ActiveSegment::create(&*fs, &dir, recovered.next_seq, &counters)?;
+        let segment = ActiveSegment::pending(&dir, recovered.next_seq);
         info!(dir = %dir.display(), segment = segment.seq, sync = %options.sync, "WAL opened");
         let shared = Arc::new(Shared {
             fs,
@@ -137,7 +137,10 @@ impl Wal {
 
     /// Fsyncs and closes the current segment and starts a new one; returns
     /// the new segment's sequence number. Every record acknowledged before
-    /// this call is in a segment below the returned number.
+    /// this call is in a segment below the returned number. The new segment's
+    /// file is created by its first write, so rotating writes nothing on a full
+    /// disk; a number handed out and never written to may be handed out again
+    /// by the next open.
     pub fn rotate(&self) -> Result<u64> {
         let shared = &*self.shared;
         let mut st = shared.state.lock();
@@ -150,9 +153,7 @@ impl Wal {
         }
         let counters = &shared.counters;
         let result = shared
-            .with_segment(&mut st, |seg| {
-                seg.rotate(&*shared.fs, &shared.dir, counters)
-            })
+            .with_segment(&mut st, |seg| seg.rotate(&shared.dir, counters))
             .ok_or(Error::Closed("WAL"))?;
         match result {
             Ok(()) => Ok(st.current_seq),
@@ -355,7 +356,7 @@ impl Shared {
         }
         self.counters.batch(batch.records);
         if seg.len() >= self.options.segment_size {
-            match seg.rotate(&*self.fs, &self.dir, &self.counters) {
+            match seg.rotate(&self.dir, &self.counters) {
                 Ok(()) => {}
                 Err(SegmentError::Fatal(reason)) => return Ok(Some(reason)),
                 Err(SegmentError::Failed(e)) => warn!(

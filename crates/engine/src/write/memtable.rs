@@ -49,16 +49,15 @@ pub struct MemTable {
     bytes: AtomicUsize,
     points: AtomicUsize,
     max_seq: AtomicU64,
+    /// Every point inserted has a higher write sequence number than this.
+    after_seq: u64,
+    /// A write batch (a WAL record) was inserted, even one whose points were all skipped.
+    logged: std::sync::atomic::AtomicBool,
 }
 
 impl Default for MemTable {
     fn default() -> Self {
-        MemTable {
-            columns: RwLock::new(Columns::default()),
-            bytes: AtomicUsize::new(0),
-            points: AtomicUsize::new(0),
-            max_seq: AtomicU64::new(0),
-        }
+        MemTable::after(0)
     }
 }
 
@@ -71,6 +70,26 @@ pub struct Insert<'a> {
 }
 
 impl MemTable {
+    /// An empty MemTable whose points will all be newer than write `seq`.
+    pub fn after(seq: u64) -> Self {
+        MemTable {
+            columns: RwLock::new(Columns::default()),
+            bytes: AtomicUsize::new(0),
+            points: AtomicUsize::new(0),
+            max_seq: AtomicU64::new(0),
+            after_seq: seq,
+            logged: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// `Some(seq)` if WAL records belong to this MemTable: every one is newer than `seq`.
+    /// `None` if none does (nothing was ever inserted).
+    pub fn logged_after(&self) -> Option<u64> {
+        self.logged
+            .load(Ordering::Relaxed)
+            .then_some(self.after_seq)
+    }
+
     /// Inserts a validated batch written with sequence number `seq`.
     pub fn insert<'a>(&self, rows: impl IntoIterator<Item = Insert<'a>>, seq: u64) {
         let mut added = 0;
@@ -116,6 +135,7 @@ impl MemTable {
             }
         }
         drop(guard);
+        self.logged.store(true, Ordering::Relaxed);
         self.bytes.fetch_add(added, Ordering::Relaxed);
         self.points.fetch_add(points, Ordering::Relaxed);
         self.max_seq.fetch_max(seq, Ordering::Relaxed);
