@@ -124,3 +124,64 @@ fn failed_fsync_makes_the_server_read_only() {
     assert_eq!(s.get("/health").0, 200);
     assert!(s.count("m") >= 1, "reads still work");
 }
+
+/// Waits (at most 20 s) until `f` holds.
+fn eventually(what: &str, f: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !f() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting: {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
+}
+
+#[test]
+fn a_failing_background_job_is_degraded_not_read_only_and_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let fs = FaultyFs::over_std();
+    let opts = EngineOptions {
+        flush_idle: None,
+        compact_idle: None,
+        ..EngineOptions::new(dir.path())
+    };
+    let engine = Arc::new(Engine::open_with_fs(opts, Arc::new(fs.clone())).unwrap());
+    let s = Served::new(engine.clone());
+    // Table files cannot be written; the WAL can.
+    fs.enospc_for_paths_ending(".sst.tmp");
+    assert_eq!(s.write("m v=1 1000").0, 204);
+    engine.rotate().unwrap();
+    eventually("the flush failure shows", || {
+        s.get("/ready").1.contains("degraded")
+    });
+    let (status, body) = s.get("/ready");
+    assert_eq!(status, 200, "writes are still accepted: {body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["background_failures"][0]["job"], "flush", "{body}");
+    assert!(
+        v["background_failures"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("No space left"),
+        "{body}"
+    );
+    assert_eq!(s.write("m v=2 2000").0, 204);
+    let metrics = s.get("/metrics").1;
+    assert!(metrics.contains("strata_read_only 0"), "{metrics}");
+    assert!(
+        metrics.contains("strata_background_job_failing{job=\"flush\"} 1"),
+        "{metrics}"
+    );
+    fs.disarm();
+    eventually("the flush recovers", || {
+        s.get("/ready").1 == r#"{"status":"ready"}"#
+    });
+    let metrics = s.get("/metrics").1;
+    assert!(
+        metrics.contains("strata_background_job_failing{job=\"flush\"} 0"),
+        "{metrics}"
+    );
+    assert!(!metrics.contains("strata_background_job_failures_total{job=\"flush\"} 0"));
+    assert_eq!(s.count("m"), 2);
+}
