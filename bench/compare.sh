@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Strata vs InfluxDB 1.6 vs Prometheus 2.42 on TSBS cpu-only data, one table at the end.
+# Strata vs InfluxDB 1.6, Prometheus 2.42 and VictoriaMetrics 1.79 on TSBS cpu-only data,
+# one table at the end (and one for Prometheus-shaped remote write, Strata vs
+# VictoriaMetrics).
 #
 #   bench/compare.sh --scale 100 --duration 1d        # the small run, under 10 minutes
 #   bench/compare.sh --help                           # every option (strata-bench compare)
 #
-# Installs Debian's influxdb and prometheus if they are missing, builds strata and
+# Installs Debian's influxdb, prometheus and victoria-metrics if they are missing, builds strata and
 # strata-bench in release mode, runs `strata-bench compare` (which starts its own instances
-# of the three servers on loopback ports, with their data in a temp dir, and stops them), and
+# of the servers on loopback ports, with their data in a temp dir, and stops them), and
 # saves the whole output to bench/results/compare-<date>.txt. See bench/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +23,7 @@ done
 missing=()
 command -v influxd >/dev/null 2>&1 || missing+=(influxdb)
 command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
+command -v victoria-metrics >/dev/null 2>&1 || missing+=(victoria-metrics)
 if ((${#missing[@]})); then
   sudo=()
   [[ "$(id -u)" -eq 0 ]] || sudo=(sudo)
@@ -28,6 +31,7 @@ if ((${#missing[@]})); then
   "${sudo[@]}" apt-get update
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y "${missing[@]}"
 fi
+
 
 cargo build --release -p strata -p strata-bench
 target="${CARGO_TARGET_DIR:-target}"

@@ -9,11 +9,13 @@ use crate::data::DataSpec;
 use crate::encode::Format;
 use crate::error::Result;
 use crate::query::QueryType;
+use crate::query::promql::Dialect;
 use crate::query_run::Target;
 use crate::timefmt::{parse_duration, parse_start};
 
 /// strata-bench: TSBS-style benchmarks for Strata (data generator, ingest and query
-/// runners, size report) and a side-by-side comparison with InfluxDB and Prometheus.
+/// runners, size report) and a side-by-side comparison with InfluxDB, Prometheus and
+/// VictoriaMetrics.
 #[derive(Debug, Parser)]
 #[command(name = "strata-bench", version, about)]
 pub struct Cli {
@@ -169,7 +171,7 @@ pub enum Command {
         #[arg(long)]
         strata_bin: Option<PathBuf>,
     },
-    /// Strata, InfluxDB and Prometheus side by side (see bench/README.md).
+    /// Strata, InfluxDB, Prometheus and VictoriaMetrics side by side (see bench/README.md).
     Compare {
         #[command(flatten)]
         data: DataArgs,
@@ -187,6 +189,10 @@ pub enum Command {
         /// Rows per write request.
         #[arg(long, default_value_t = 1000)]
         batch: usize,
+        /// Rows per remote-write request (200 rows = 2,000 samples, one or two per series, as
+        /// a Prometheus sends them).
+        #[arg(long, default_value_t = 200)]
+        rw_batch: usize,
         /// Systems to run (default all).
         #[arg(long, value_enum, value_delimiter = ',')]
         systems: Vec<System>,
@@ -197,6 +203,8 @@ pub enum Command {
         influxd: PathBuf,
         #[arg(long, default_value = "prometheus")]
         prometheus: PathBuf,
+        #[arg(long, default_value = "victoria-metrics")]
+        victoria_metrics: PathBuf,
         /// Work directory for the servers' data (default: a new dir under /tmp), removed at
         /// the end unless --keep.
         #[arg(long)]
@@ -229,6 +237,14 @@ pub fn target(system: System, url: &str, db: &str) -> Target {
             base,
             db: db.to_string(),
         },
-        System::Prometheus => Target::Prometheus { base },
+        System::Prometheus => Target::Prometheus {
+            base,
+            dialect: Dialect::Prometheus,
+        },
+        System::Victoriametrics | System::VictoriametricsRw => Target::Prometheus {
+            base,
+            dialect: Dialect::MetricsQl,
+        },
+        System::StrataRw => Target::Strata { base },
     }
 }

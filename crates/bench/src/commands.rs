@@ -195,10 +195,12 @@ pub fn run(cli: Cli) -> Result<()> {
             types,
             workers,
             batch,
+            rw_batch,
             systems,
             strata_bin,
             influxd,
             prometheus,
+            victoria_metrics,
             workdir,
             keep,
             settle_min,
@@ -229,14 +231,16 @@ pub fn run(cli: Cli) -> Result<()> {
                 },
                 workers,
                 batch,
+                rw_batch,
                 systems: if systems.is_empty() {
-                    vec![System::Strata, System::Influxdb, System::Prometheus]
+                    System::ALL.to_vec()
                 } else {
                     systems
                 },
                 strata_bin,
                 influxd,
                 prometheus,
+                victoria_metrics,
                 workdir,
                 keep,
                 settle_min: Duration::from_millis(parse_duration(&settle_min)? as u64),

@@ -16,9 +16,18 @@ use crate::stats::{self, Summary};
 /// Which system, at which base URL (`http://127.0.0.1:PORT`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
-    Strata { base: String },
-    Influx { base: String, db: String },
-    Prometheus { base: String },
+    Strata {
+        base: String,
+    },
+    Influx {
+        base: String,
+        db: String,
+    },
+    /// A PromQL server: Prometheus, or VictoriaMetrics (`dialect` says which).
+    Prometheus {
+        base: String,
+        dialect: promql::Dialect,
+    },
 }
 
 impl Target {
@@ -27,7 +36,7 @@ impl Target {
         match self {
             Target::Strata { .. } => "Strata",
             Target::Influx { .. } => "InfluxDB",
-            Target::Prometheus { .. } => "Prometheus",
+            Target::Prometheus { dialect, .. } => dialect.name(),
         }
     }
 }
@@ -67,8 +76,8 @@ pub async fn execute(
             let json = resp.ok(&url)?.json(&url)?;
             Ok((influxql::parse(q, &url, &json)?, took))
         }
-        Target::Prometheus { base } => {
-            let p = promql::query(q);
+        Target::Prometheus { base, dialect } => {
+            let p = promql::query(q, *dialect);
             let url = format!("{base}{}", promql::path(&p));
             let t0 = Instant::now();
             let resp = client.get(&url).await?;

@@ -34,8 +34,13 @@ pub(super) fn check(
             let (Some(sr), Some(pr)) = (s.results.get(i), p.results.get(i)) else {
                 continue;
             };
-            let expected = if peer.system == System::Prometheus {
-                let pq = promql::query(spec);
+            let dialect = match peer.system {
+                System::Victoriametrics => Some(promql::Dialect::MetricsQl),
+                System::Prometheus => Some(promql::Dialect::Prometheus),
+                _ => None,
+            };
+            let expected = if let Some(dialect) = dialect {
+                let pq = promql::query(spec, dialect);
                 let e = sr.restrict_fields(&pq.fields);
                 if pq.timestamps {
                     e

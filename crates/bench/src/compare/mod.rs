@@ -1,8 +1,11 @@
-//! `strata-bench compare`: Strata, InfluxDB 1.6 and Prometheus 2.42 side by side on the
-//! same generated data. One system at a time (each gets both cores): start it under the
-//! work dir, load the data (line protocol for Strata and InfluxDB, remote write for
-//! Prometheus), wait until its disk usage settles, run the same planned queries, stop it,
-//! then check every answer against Strata's and print one table.
+//! `strata-bench compare`: Strata, InfluxDB 1.6, Prometheus 2.42 and VictoriaMetrics 1.79
+//! side by side on the same generated data. One system at a time (each gets both cores):
+//! start it under the work dir, load the data (line protocol for Strata, InfluxDB and
+//! VictoriaMetrics, remote write for Prometheus), wait until its disk usage settles, run the
+//! same planned queries, stop it, then check every answer against Strata's and print one
+//! table. Two more runs load remote write the way a Prometheus sends it (`--rw-batch` rows,
+//! 2,000 samples per request by default, one or two per series) into Strata and
+//! VictoriaMetrics, for ingest and size (their queries would need PromQL on Strata's side).
 //!
 //! `phases` runs one system, `check` compares answers, `table` prints the result.
 
@@ -35,15 +38,37 @@ pub enum System {
     Strata,
     Influxdb,
     Prometheus,
+    Victoriametrics,
+    /// Strata loaded with Prometheus-shaped remote write.
+    StrataRw,
+    /// VictoriaMetrics loaded with Prometheus-shaped remote write.
+    VictoriametricsRw,
 }
 
 impl System {
+    pub const ALL: [System; 6] = [
+        System::Strata,
+        System::Influxdb,
+        System::Prometheus,
+        System::Victoriametrics,
+        System::StrataRw,
+        System::VictoriametricsRw,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             System::Strata => "Strata",
             System::Influxdb => "InfluxDB",
             System::Prometheus => "Prometheus",
+            System::Victoriametrics => "VictoriaMetrics",
+            System::StrataRw => "Strata (rw)",
+            System::VictoriametricsRw => "VictoriaMetrics (rw)",
         }
+    }
+
+    /// Loaded with the Prometheus-shaped remote-write data (ingest and size only).
+    pub fn remote_write_run(self) -> bool {
+        matches!(self, System::StrataRw | System::VictoriametricsRw)
     }
 }
 
@@ -56,10 +81,12 @@ pub struct CompareOptions {
     pub types: Vec<QueryType>,
     pub workers: usize,
     pub batch: usize,
+    pub rw_batch: usize,
     pub systems: Vec<System>,
     pub strata_bin: PathBuf,
     pub influxd: PathBuf,
     pub prometheus: PathBuf,
+    pub victoria_metrics: PathBuf,
     pub workdir: PathBuf,
     pub keep: bool,
     pub settle_min: Duration,
@@ -142,11 +169,16 @@ fn loadavg() -> String {
 }
 
 /// Pre-generates `format` and measures the client against the null server.
-fn prepare(rt: &Runtime, opts: &CompareOptions, format: Format) -> Result<Arc<Batches>> {
+fn prepare(
+    rt: &Runtime,
+    opts: &CompareOptions,
+    format: Format,
+    batch: usize,
+) -> Result<Arc<Batches>> {
     let b = Arc::new(batches::pregenerate(
         opts.data,
         format,
-        opts.batch,
+        batch,
         opts.max_memory,
         opts.progress,
     )?);
@@ -154,7 +186,7 @@ fn prepare(rt: &Runtime, opts: &CompareOptions, format: Format) -> Result<Arc<Ba
         "generated {} as {} bodies of {} rows: {} in {:.2} s = {} field values/s (generator only)",
         format.name(),
         b.batches.len(),
-        opts.batch,
+        batch,
         fmt_bytes(b.bytes),
         b.elapsed.as_secs_f64(),
         fmt_count(b.values_per_sec())
@@ -225,57 +257,65 @@ pub fn run(rt: &Runtime, opts: &CompareOptions) -> Result<()> {
 
     let mut runs = Vec::new();
     let want = |s: System| opts.systems.contains(&s);
-    if want(System::Strata) || want(System::Influxdb) {
+    let mut turn = |system: System, version: String, data: &Arc<Batches>| {
+        section(system.name());
+        let mut run = SystemRun::new(system, version);
+        println!("version: {}", run.version);
+        if let Err(e) = phases::run_system(rt, opts, data, &plans, &mut run) {
+            println!("!!!!!!!! {} run failed: {e}", system.name());
+            run.error = Some(e.to_string());
+        }
+        runs.push(run);
+    };
+    let strata_version = || servers::version_of(&opts.strata_bin, &["--version"]);
+    if [System::Strata, System::Influxdb, System::Victoriametrics]
+        .into_iter()
+        .any(want)
+    {
         section("line protocol data");
-        let lp = prepare(rt, opts, Format::Lp)?;
+        let lp = prepare(rt, opts, Format::Lp, opts.batch)?;
         if want(System::Strata) {
-            section("Strata");
-            let mut run = SystemRun::new(
-                System::Strata,
-                servers::version_of(&opts.strata_bin, &["--version"]),
-            );
-            println!("version: {}", run.version);
-            if let Err(e) = phases::run_strata(rt, opts, &lp, &plans, &mut run) {
-                println!("!!!!!!!! Strata run failed: {e}");
-                run.error = Some(e.to_string());
-            }
-            runs.push(run);
+            turn(System::Strata, strata_version(), &lp);
         }
         if want(System::Influxdb) {
-            section("InfluxDB");
-            let mut run = SystemRun::new(
+            turn(
                 System::Influxdb,
                 servers::version_of(&opts.influxd, &["version"]),
+                &lp,
             );
-            println!("version: {}", run.version);
-            if let Err(e) = phases::run_influx(rt, opts, &lp, &plans, &mut run) {
-                println!("!!!!!!!! InfluxDB run failed: {e}");
-                run.error = Some(e.to_string());
-            }
-            runs.push(run);
+        }
+        if want(System::Victoriametrics) {
+            turn(System::Victoriametrics, servers::victoria::version(), &lp);
         }
     }
     if want(System::Prometheus) {
         section("remote-write data");
-        let rw = prepare(rt, opts, Format::RemoteWrite)?;
-        section("Prometheus");
-        let mut run = SystemRun::new(
+        let rw = prepare(rt, opts, Format::RemoteWrite, opts.batch)?;
+        turn(
             System::Prometheus,
             servers::version_of(&opts.prometheus, &["--version"]),
+            &rw,
         );
-        println!("version: {}", run.version);
-        if let Err(e) = phases::run_prometheus(rt, opts, &rw, &plans, &mut run) {
-            println!("!!!!!!!! Prometheus run failed: {e}");
-            run.error = Some(e.to_string());
+    }
+    if want(System::StrataRw) || want(System::VictoriametricsRw) {
+        section("remote-write data, Prometheus-shaped");
+        let rw = prepare(rt, opts, Format::RemoteWrite, opts.rw_batch)?;
+        if want(System::StrataRw) {
+            turn(System::StrataRw, strata_version(), &rw);
         }
-        runs.push(run);
+        if want(System::VictoriametricsRw) {
+            turn(System::VictoriametricsRw, servers::victoria::version(), &rw);
+        }
     }
 
     section("result checks against Strata");
     let mut checks = BTreeMap::new();
     let mut mismatches = 0;
     if let Some(strata) = runs.iter().find(|r| r.system == System::Strata) {
-        for peer in runs.iter().filter(|r| r.system != System::Strata) {
+        for peer in runs
+            .iter()
+            .filter(|r| r.system != System::Strata && !r.system.remote_write_run())
+        {
             let c = check::check(opts, &plans, strata, peer);
             for (kind, ch) in &c {
                 mismatches += ch.total - ch.equal;
@@ -317,11 +357,19 @@ pub fn run(rt: &Runtime, opts: &CompareOptions) -> Result<()> {
 
     section("summary");
     println!("{}", table::table(opts, &runs, &checks));
+    if let Some(t) = table::remote_write_table(opts, &runs) {
+        println!(
+            "\nremote write, Prometheus-shaped ({} rows = {} samples per request):\n{t}",
+            opts.rw_batch,
+            opts.rw_batch * FIELDS.len()
+        );
+    }
     println!(
         "Ratios are Strata / peer: above 1 is better for Strata on ingest, below 1 is better on\n\
          bytes, memory and latency. A point is one field value (a row has {}). (=n/n) after a\n\
-         peer's latency: its answers equal Strata's on all n queries (Prometheus: on the fields and\n\
-         times PromQL returns). Disk: allocated bytes (du) of the whole data dir, WAL included.",
+         peer's latency: its answers equal Strata's on all n queries (Prometheus, VictoriaMetrics:\n\
+         on the fields and times PromQL returns). Disk: allocated bytes (du) of the whole data dir,\n\
+         WAL included. The (rw) runs load Prometheus-shaped remote write and run no queries.",
         FIELDS.len()
     );
     for r in &runs {

@@ -13,6 +13,7 @@ use crate::data::{DataSpec, FIELDS};
 use crate::error::{BenchError, Result};
 use crate::http::HttpClient;
 use crate::ingest::{self, IngestOptions};
+use crate::query::promql::Dialect;
 use crate::query::{QuerySpec, QueryType};
 use crate::query_run::{self, Target};
 use crate::servers::{self, ServerProcess};
@@ -127,12 +128,12 @@ pub(super) fn ingest_into(
     Ok(())
 }
 
-/// Settle, size, queries, stop, size: common to the three systems once loaded.
+/// Settle, size, queries (with a `target`), stop, size: common to every system once loaded.
 pub(super) fn after_ingest(
     rt: &Runtime,
     opts: &CompareOptions,
     server: &mut ServerProcess,
-    target: &Target,
+    target: Option<&Target>,
     plans: &BTreeMap<QueryType, Vec<QuerySpec>>,
     run: &mut SystemRun,
 ) -> Result<()> {
@@ -150,7 +151,7 @@ pub(super) fn after_ingest(
         field_series(&opts.data),
     );
     run.settled = Some(settled);
-    if run.system == System::Strata {
+    if matches!(run.system, System::Strata | System::StrataRw) {
         let client = HttpClient::new(1, Duration::from_secs(10));
         if let Ok(r) = rt.block_on(client.get(&format!("{}/metrics", server.base))) {
             let lines = servers::strata::storage_metrics(&String::from_utf8_lossy(&r.body));
@@ -162,8 +163,10 @@ pub(super) fn after_ingest(
             }
         }
     }
-    println!("queries ({} of each type, one at a time):", opts.runs);
-    run_queries(rt, opts, target, plans, run);
+    if let Some(target) = target {
+        println!("queries ({} of each type, one at a time):", opts.runs);
+        run_queries(rt, opts, target, plans, run);
+    }
     let (status, took) = server.stop(Duration::from_secs(120))?;
     println!(
         "stopped with SIGTERM in {:.1} s ({status})",
@@ -205,21 +208,50 @@ fn launch(
     Ok(server)
 }
 
-pub(super) fn run_strata(
+/// Runs `run.system`'s turn on `data`.
+pub(super) fn run_system(
     rt: &Runtime,
     opts: &CompareOptions,
-    lp: &Arc<Batches>,
+    data: &Arc<Batches>,
     plans: &BTreeMap<QueryType, Vec<QuerySpec>>,
     run: &mut SystemRun,
 ) -> Result<()> {
-    let mut server = launch(rt, opts, "Strata", "strata", "/ready", |dir| {
+    match run.system {
+        System::Strata | System::StrataRw => run_strata(rt, opts, data, plans, run),
+        System::Influxdb => run_influx(rt, opts, data, plans, run),
+        System::Prometheus => run_prometheus(rt, opts, data, plans, run),
+        System::Victoriametrics | System::VictoriametricsRw => {
+            run_victoria(rt, opts, data, plans, run)
+        }
+    }
+}
+
+fn run_strata(
+    rt: &Runtime,
+    opts: &CompareOptions,
+    data: &Arc<Batches>,
+    plans: &BTreeMap<QueryType, Vec<QuerySpec>>,
+    run: &mut SystemRun,
+) -> Result<()> {
+    let rw = run.system.remote_write_run();
+    let subdir = if rw { "strata-rw" } else { "strata" };
+    let mut server = launch(rt, opts, run.system.name(), subdir, "/ready", |dir| {
         servers::strata::start(&opts.strata_bin, dir)
     })?;
-    ingest_into(rt, opts, &server, format!("{}/write", server.base), lp, run)?;
+    let path = if rw { "/api/v1/write" } else { "/write" };
+    ingest_into(
+        rt,
+        opts,
+        &server,
+        format!("{}{path}", server.base),
+        data,
+        run,
+    )?;
     let target = Target::Strata {
         base: server.base.clone(),
     };
-    after_ingest(rt, opts, &mut server, &target, plans, run)?;
+    let target = (!rw).then_some(&target);
+    after_ingest(rt, opts, &mut server, target, plans, run)?;
     match servers::strata::inspect(&opts.strata_bin, &server.data_dir) {
         Ok(text) => println!(
             "strata inspect --data-dir {}:\n{}",
@@ -231,7 +263,7 @@ pub(super) fn run_strata(
     Ok(())
 }
 
-pub(super) fn run_influx(
+fn run_influx(
     rt: &Runtime,
     opts: &CompareOptions,
     lp: &Arc<Batches>,
@@ -257,10 +289,10 @@ pub(super) fn run_influx(
         base: server.base.clone(),
         db: servers::influx::DB.to_string(),
     };
-    after_ingest(rt, opts, &mut server, &target, plans, run)
+    after_ingest(rt, opts, &mut server, Some(&target), plans, run)
 }
 
-pub(super) fn run_prometheus(
+fn run_prometheus(
     rt: &Runtime,
     opts: &CompareOptions,
     rw: &Arc<Batches>,
@@ -281,6 +313,43 @@ pub(super) fn run_prometheus(
     )?;
     let target = Target::Prometheus {
         base: server.base.clone(),
+        dialect: Dialect::Prometheus,
     };
-    after_ingest(rt, opts, &mut server, &target, plans, run)
+    after_ingest(rt, opts, &mut server, Some(&target), plans, run)
+}
+
+fn run_victoria(
+    rt: &Runtime,
+    opts: &CompareOptions,
+    data: &Arc<Batches>,
+    plans: &BTreeMap<QueryType, Vec<QuerySpec>>,
+    run: &mut SystemRun,
+) -> Result<()> {
+    let rw = run.system.remote_write_run();
+    let subdir = if rw {
+        "victoria-metrics-rw"
+    } else {
+        "victoria-metrics"
+    };
+    let mut server = launch(rt, opts, run.system.name(), subdir, "/health", |dir| {
+        servers::victoria::start(&opts.victoria_metrics, dir)
+    })?;
+    let path = if rw { "/api/v1/write" } else { "/write" };
+    ingest_into(
+        rt,
+        opts,
+        &server,
+        format!("{}{path}", server.base),
+        data,
+        run,
+    )?;
+    // Its in-memory buffers to disk, its parts merged: the settled state, as Strata's idle
+    // flush and compaction reach theirs.
+    servers::victoria::flush_and_merge(rt, &server.base)?;
+    let target = Target::Prometheus {
+        base: server.base.clone(),
+        dialect: Dialect::MetricsQl,
+    };
+    let target = (!rw).then_some(&target);
+    after_ingest(rt, opts, &mut server, target, plans, run)
 }

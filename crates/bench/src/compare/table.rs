@@ -13,18 +13,45 @@ pub(super) fn mem_cell(r: &SystemRun, peak: bool) -> Option<u64> {
     Some(if peak { m.hwm } else { m.rss })
 }
 
-/// The one table.
+/// The main table: Strata (line protocol) against every queried peer.
 pub(super) fn table(
     opts: &CompareOptions,
     runs: &[SystemRun],
     checks: &BTreeMap<System, BTreeMap<QueryType, Check>>,
 ) -> String {
     let strata = runs.iter().find(|r| r.system == System::Strata);
-    let peers: Vec<&SystemRun> = runs.iter().filter(|r| r.system != System::Strata).collect();
-    let mut header = vec!["metric".to_string(), "Strata".to_string()];
-    for p in &peers {
+    let peers: Vec<&SystemRun> = runs
+        .iter()
+        .filter(|r| r.system != System::Strata && !r.system.remote_write_run())
+        .collect();
+    table_of(opts, System::Strata, strata, &peers, Some(checks))
+}
+
+/// The remote-write table: Strata against VictoriaMetrics, both loaded Prometheus-style
+/// (ingest, size and memory; no queries). `None` without both runs.
+pub(super) fn remote_write_table(opts: &CompareOptions, runs: &[SystemRun]) -> Option<String> {
+    let strata = runs.iter().find(|r| r.system == System::StrataRw)?;
+    let peers: Vec<&SystemRun> = runs
+        .iter()
+        .filter(|r| r.system == System::VictoriametricsRw)
+        .collect();
+    Some(table_of(opts, System::StrataRw, Some(strata), &peers, None))
+}
+
+/// Each metric for `base` and each peer, with the ratio base/peer; query rows when `checks`
+/// are given.
+fn table_of(
+    opts: &CompareOptions,
+    base_system: System,
+    strata: Option<&SystemRun>,
+    peers: &[&SystemRun],
+    checks: Option<&BTreeMap<System, BTreeMap<QueryType, Check>>>,
+) -> String {
+    let base = base_system.name();
+    let mut header = vec!["metric".to_string(), base.to_string()];
+    for p in peers {
         header.push(format!("{} {}", p.system.name(), short_version(&p.version)));
-        header.push(format!("Strata/{}", p.system.name()));
+        header.push(format!("{base}/{}", p.system.name()));
     }
     let mut rows = Vec::new();
     type Metric<'a> = (
@@ -81,13 +108,16 @@ pub(super) fn table(
     for (name, get, fmt) in &metrics {
         let s = strata.and_then(get);
         let mut row = vec![name.to_string(), s.map_or("n/a".into(), fmt)];
-        for p in &peers {
+        for p in peers {
             let v = get(p);
             row.push(v.map_or("n/a".into(), fmt));
             row.push(ratio(s, v));
         }
         rows.push(row);
     }
+    let Some(checks) = checks else {
+        return markdown_table(&header, &rows);
+    };
     for kind in &opts.types {
         let s = strata
             .and_then(|r| r.queries.get(kind))
@@ -96,7 +126,7 @@ pub(super) fn table(
             format!("query p50 {}", kind.name()),
             s.map_or("n/a".into(), fmt_ms),
         ];
-        for p in &peers {
+        for p in peers {
             let v = p.queries.get(kind).map(|o| o.latency.p50);
             let check = checks.get(&p.system).and_then(|c| c.get(kind));
             let tag = match check {

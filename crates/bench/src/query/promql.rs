@@ -3,7 +3,8 @@
 //! normalised.
 //!
 //! Windows: Prometheus 2.x range selectors include both ends, so the window `[w, w+every)`
-//! is `max_over_time(x[every-1ms])` evaluated at `w + every - 1ms`; a `query_range` from
+//! is `max_over_time(x[every-1ms])` evaluated at `w + every - 1ms` (VictoriaMetrics'
+//! selectors leave out their left end, so there it is `x[every]`); a `query_range` from
 //! the first window's end with `step = every` yields one value per window, restamped to the
 //! window start. Several fields are joined with `or`, each tagged with a `field` label by
 //! `label_replace` (aggregations drop `__name__`).
@@ -20,6 +21,25 @@ use super::result::{QueryResult, ResultRow};
 use crate::data::{FIELDS, INTERVAL_MS, MEASUREMENT};
 use crate::encode::remote_write::metric_name;
 use crate::error::{BenchError, Result};
+
+/// Whose PromQL: the range windows differ at their left end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// Prometheus 2.x: `x[d]` at `t` covers `[t - d, t]`, both ends.
+    Prometheus,
+    /// VictoriaMetrics' MetricsQL: `x[d]` at `t` covers `(t - d, t]`.
+    MetricsQl,
+}
+
+impl Dialect {
+    /// The server's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Prometheus => "Prometheus",
+            Dialect::MetricsQl => "VictoriaMetrics",
+        }
+    }
+}
 
 /// How to evaluate an expression.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,8 +75,8 @@ fn selector(field: &str, hosts: &[String]) -> String {
     }
 }
 
-/// The PromQL form of `q`.
-pub fn query(q: &QuerySpec) -> PromQuery {
+/// The PromQL form of `q` for `dialect`.
+pub fn query(q: &QuerySpec, dialect: Dialect) -> PromQuery {
     if let Some((agg, every)) = q.aggregate {
         let over = match agg {
             super::Agg::Max => "max_over_time",
@@ -66,7 +86,11 @@ pub fn query(q: &QuerySpec) -> PromQuery {
             super::Agg::Max => "max",
             super::Agg::Mean => "avg",
         };
-        let range = format!("{}ms", every - 1);
+        // The window `[w, w + every)` evaluated at `w + every - 1ms`.
+        let range = match dialect {
+            Dialect::Prometheus => format!("{}ms", every - 1),
+            Dialect::MetricsQl => format!("{every}ms"),
+        };
         let parts: Vec<String> = q
             .fields
             .iter()
@@ -208,7 +232,7 @@ mod tests {
     #[test]
     fn windowed_max() {
         let q = Planner::new(data(), 3).plan(QueryType::SingleGroupby581);
-        let p = query(&q);
+        let p = query(&q, Dialect::Prometheus);
         assert_eq!(p.expr.matches(" or ").count(), 4);
         assert!(
             p.expr
@@ -231,12 +255,16 @@ mod tests {
             "{path}"
         );
         assert!(path.contains("&step=60.000"));
+        // MetricsQL's windows leave out their left end: the whole window, same evaluation.
+        let v = query(&q, Dialect::MetricsQl);
+        assert!(v.expr.contains("[60000ms]"), "{}", v.expr);
+        assert_eq!(v.eval, p.eval);
     }
 
     #[test]
     fn per_host_mean_high_cpu_and_lastpoint() {
         let mut pl = Planner::new(data(), 3);
-        let p = query(&pl.plan(QueryType::DoubleGroupby1));
+        let p = query(&pl.plan(QueryType::DoubleGroupby1), Dialect::Prometheus);
         assert!(
             p.expr.starts_with(
                 "label_replace(avg by (hostname) (avg_over_time(cpu_usage_user[3599999ms]))"
@@ -245,13 +273,13 @@ mod tests {
             p.expr
         );
         let q = pl.plan(QueryType::HighCpu1);
-        let p = query(&q);
+        let p = query(&q, Dialect::Prometheus);
         assert_eq!(
             p.expr,
             format!("cpu_usage_user{{hostname=\"{}\"}} > 90.0", q.hosts[0])
         );
         assert_eq!(p.fields, vec!["usage_user"]);
-        let p = query(&pl.plan(QueryType::Lastpoint));
+        let p = query(&pl.plan(QueryType::Lastpoint), Dialect::Prometheus);
         assert_eq!(p.expr, "{__name__=~\"cpu_usage_.*\"}");
         assert!(matches!(p.eval, Eval::Instant { .. }) && !p.timestamps);
     }
@@ -260,7 +288,7 @@ mod tests {
     fn parses_matrix_and_vector() {
         let mut pl = Planner::new(data(), 3);
         let q = pl.plan(QueryType::SingleGroupby111);
-        let p = query(&q);
+        let p = query(&q, Dialect::Prometheus);
         let body = json!({"status": "success", "data": {"resultType": "matrix", "result": [
             {"metric": {"field": "usage_user"}, "values": [[1451606459.999, "12.5"]]}
         ]}});
@@ -268,7 +296,7 @@ mod tests {
         assert_eq!(r.rows[0].ts_ms, 1_451_606_400_000);
         assert_eq!((r.rows[0].group.as_str(), r.rows[0].value), ("*", 12.5));
         let q = pl.plan(QueryType::Lastpoint);
-        let p = query(&q);
+        let p = query(&q, Dialect::Prometheus);
         let body = json!({"status": "success", "data": {"resultType": "vector", "result": [
             {"metric": {"__name__": "cpu_usage_idle", "hostname": "host_2"}, "value": [1451692799.999, "3"]}
         ]}});

@@ -1,10 +1,12 @@
-//! Database servers the tool starts itself (Strata, InfluxDB, Prometheus): spawn with the
+//! Database servers the tool starts itself (Strata, InfluxDB, Prometheus, VictoriaMetrics):
+//! spawn with the
 //! output in a log file, wait until ready, stop with SIGTERM (SIGKILL after a timeout), and
 //! never leave one running (`Drop` kills).
 
 pub mod influx;
 pub mod prometheus;
 pub mod strata;
+pub mod victoria;
 
 use std::fs::File;
 use std::net::TcpListener;
