@@ -4,12 +4,12 @@
 
 use std::path::Path;
 
-use crate::data::Point;
 use crate::error::Result;
 use crate::io::FileSystem;
+use crate::write::WriteBatch;
 
-/// A WAL record's payload: its sequence number and points.
-pub fn wal_record(bytes: &[u8]) -> std::result::Result<(u64, Vec<Point>), String> {
+/// A WAL record's payload: its sequence number and batch.
+pub fn wal_record(bytes: &[u8]) -> std::result::Result<(u64, WriteBatch), String> {
     crate::write::wal_record::decode(bytes)
 }
 

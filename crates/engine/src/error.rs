@@ -89,6 +89,19 @@ pub enum Error {
         written: &'static str,
     },
 
+    /// A write would give a measurement more series than allowed.
+    #[error(
+        "measurement {measurement:?} has {existing} series; this request would add {added}, over max_series_per_measurement ({limit})"
+    )]
+    SeriesLimit {
+        measurement: String,
+        existing: usize,
+        added: usize,
+        limit: usize,
+        /// The first point of the batch with a new series of that measurement.
+        point: usize,
+    },
+
     /// The MemTables are over their hard cap (flushes are behind): retry later.
     #[error("write backpressure: {0}")]
     Backpressure(String),

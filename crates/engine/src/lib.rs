@@ -52,3 +52,4 @@ pub use read::{Chunk, ColumnScan, Rollup, Snapshot, Take};
 pub use stats::{EngineStats, LevelStats};
 pub use strata_codec::Column;
 pub use wal::SyncPolicy;
+pub use write::{BatchPoint, BatchSeries, WriteBatch};

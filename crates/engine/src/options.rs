@@ -49,6 +49,10 @@ pub struct EngineOptions {
     pub background: bool,
     /// Keep what precedes a corrupt WAL record instead of refusing to open.
     pub wal_salvage: bool,
+    /// Most series one measurement may have; a write that would create more is refused
+    /// whole ([`crate::Error::SeriesLimit`]). Existing series keep accepting points. `None`
+    /// (default): no limit.
+    pub max_series_per_measurement: Option<usize>,
     /// Test hook: sleep this long inside every flush and compaction, so crash tests can kill
     /// the process while one is running.
     pub slow_background: Option<Duration>,
@@ -85,6 +89,7 @@ impl EngineOptions {
             rollup_retention: None,
             background: true,
             wal_salvage: false,
+            max_series_per_measurement: None,
             slow_background: None,
         }
     }

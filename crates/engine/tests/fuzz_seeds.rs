@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use strata_engine::io::StdFs;
 use strata_engine::wal::{Wal, WalOptions, segment_file_name};
-use strata_engine::{Engine, EngineOptions, FieldValue, Point, SeriesKey, decoders};
+use strata_engine::{Engine, EngineOptions, FieldValue, Point, SeriesKey, WriteBatch, decoders};
 
 fn seed(target: &str, name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -85,7 +85,7 @@ fn seeds_decode_to_what_was_written() {
         })
     };
     let (seq, batch) = decoders::wal_record(&read("wal_record", "batch")).unwrap();
-    assert_eq!((seq, batch), (1, points()));
+    assert_eq!((seq, batch), (1, WriteBatch::from_points(&points())));
     assert!(decoders::manifest_record(&read("manifest_record", "add_file")).unwrap() >= 1);
 
     let dir = tempfile::tempdir().unwrap();
@@ -106,7 +106,7 @@ fn seeds_decode_to_what_was_written() {
     )
     .unwrap();
     wal.close().unwrap();
-    assert_eq!(replayed, vec![(1, points())]);
+    assert_eq!(replayed, vec![(1, WriteBatch::from_points(&points()))]);
 
     let path = dir.path().join("1.sst");
     std::fs::write(&path, read("sst_reader", "table")).unwrap();

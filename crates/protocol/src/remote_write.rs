@@ -27,6 +27,8 @@ use crate::error::ProtocolError;
 use crate::point::{FieldValue, PointBatch};
 use crate::precision::Precision;
 
+mod wire;
+
 /// Label holding the metric name, which becomes the measurement.
 pub const NAME_LABEL: &str = "__name__";
 
@@ -187,36 +189,12 @@ fn series_to_points<'r>(
     ts: &'r TimeSeries,
     batch: &mut PointBatch<'r>,
 ) -> Result<(), ProtocolError> {
-    let mut name: Option<&'r str> = None;
-    for (i, label) in ts.labels.iter().enumerate() {
-        if label.name.is_empty() {
-            return Err(ProtocolError::RemoteWriteEmptyLabelName { series });
-        }
-        let earlier = ts.labels.get(..i).unwrap_or_default();
-        if earlier.iter().any(|other| other.name == label.name) {
-            return Err(ProtocolError::RemoteWriteDuplicateLabel {
-                series,
-                label: crate::error::excerpt(&label.name),
-            });
-        }
-        if label.name == NAME_LABEL {
-            name = Some(&label.value);
-        }
-    }
-    let name = match name {
-        Some(name) if !name.is_empty() => name,
-        _ => return Err(ProtocolError::RemoteWriteMissingName { series }),
-    };
-    let tags = ts
+    let labels: Vec<(&str, &str)> = ts
         .labels
         .iter()
-        .filter(|label| label.name != NAME_LABEL && !label.value.is_empty())
-        .map(|label| {
-            (
-                Cow::Borrowed(label.name.as_str()),
-                Cow::Borrowed(label.value.as_str()),
-            )
-        });
+        .map(|l| (l.name.as_str(), l.value.as_str()))
+        .collect();
+    let (name, tags) = check_labels(series, &labels)?;
     for (index, sample) in ts.samples.iter().enumerate() {
         let timestamp = Precision::Milliseconds
             .checked_to_nanos(sample.timestamp)
@@ -227,12 +205,168 @@ fn series_to_points<'r>(
             })?;
         batch.push(
             name,
-            tags.clone(),
+            tags.iter()
+                .map(|&(k, v)| (Cow::Borrowed(k), Cow::Borrowed(v))),
             [(Cow::Borrowed(VALUE_FIELD), FieldValue::Float(sample.value))],
             Some(timestamp),
         );
     }
     Ok(())
+}
+
+/// One series of a request as [`for_each_series`] hands it out, borrowed from the body.
+#[derive(Debug)]
+pub struct RawSeries<'r> {
+    /// The series' position in the request (for error messages).
+    pub index: usize,
+    /// The bytes of its label fields as sent, when they are contiguous (as every sender
+    /// writes them): the same labels give the same bytes, so they can key a cache of what the
+    /// labels were turned into. `None` when other fields lie between them.
+    pub label_bytes: Option<&'r [u8]>,
+    /// The `Label` messages, decoded only when asked for (a cached series never is).
+    labels: Vec<&'r [u8]>,
+    samples: Vec<&'r [u8]>,
+}
+
+impl<'r> RawSeries<'r> {
+    /// The labels, checked (names non-empty and unique, a non-empty `__name__`): the metric
+    /// name and the other labels with a value, as sent.
+    pub fn labels(&self) -> Result<(&'r str, Vec<(&'r str, &'r str)>), ProtocolError> {
+        let labels = self
+            .labels
+            .iter()
+            .map(|raw| wire::label(raw).map(|l| (l.name, l.value)))
+            .collect::<Result<Vec<_>, _>>()?;
+        check_labels(self.index, &labels)
+    }
+
+    /// The samples: (value, timestamp in ns), oldest first as sent.
+    pub fn samples(&self) -> impl Iterator<Item = Result<(f64, i64), ProtocolError>> + '_ {
+        self.samples.iter().enumerate().map(|(index, raw)| {
+            let s = wire::sample(raw)?;
+            let ns = Precision::Milliseconds
+                .checked_to_nanos(s.timestamp)
+                .ok_or(ProtocolError::RemoteWriteTimestampOverflow {
+                    series: self.index,
+                    sample: index,
+                    timestamp: s.timestamp,
+                })?;
+            Ok((s.value, ns))
+        })
+    }
+}
+
+/// Checks a series' labels (names non-empty and unique, a non-empty `__name__`): the metric
+/// name and the other labels with a value, as sent.
+fn check_labels<'r>(
+    series: usize,
+    labels: &[(&'r str, &'r str)],
+) -> Result<(&'r str, Vec<(&'r str, &'r str)>), ProtocolError> {
+    let mut name: Option<&'r str> = None;
+    for (i, &(label, value)) in labels.iter().enumerate() {
+        if label.is_empty() {
+            return Err(ProtocolError::RemoteWriteEmptyLabelName { series });
+        }
+        let earlier = labels.get(..i).unwrap_or_default();
+        if earlier.iter().any(|&(other, _)| other == label) {
+            return Err(ProtocolError::RemoteWriteDuplicateLabel {
+                series,
+                label: crate::error::excerpt(label),
+            });
+        }
+        if label == NAME_LABEL {
+            name = Some(value);
+        }
+    }
+    let name = match name {
+        Some(name) if !name.is_empty() => name,
+        _ => return Err(ProtocolError::RemoteWriteMissingName { series }),
+    };
+    let tags = labels
+        .iter()
+        .filter(|&&(label, value)| label != NAME_LABEL && !value.is_empty())
+        .copied()
+        .collect();
+    Ok((name, tags))
+}
+
+/// Walks a decompressed `WriteRequest` series by series, borrowing every label from `raw`
+/// (no allocation per label, unlike [`decode`]'s prost types). Metadata and unknown fields
+/// are skipped. Stops at the first error, the walk's or `f`'s.
+pub fn for_each_series<'r, E: From<ProtocolError>>(
+    raw: &'r [u8],
+    mut f: impl FnMut(&RawSeries<'r>) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut request = wire::Reader::new(raw);
+    let mut series = RawSeries {
+        index: 0,
+        label_bytes: None,
+        labels: Vec::new(),
+        samples: Vec::new(),
+    };
+    while let Some((field, wire_type)) = request.key()? {
+        if (field, wire_type) != (1, wire::WireType::Len) {
+            request.skip(wire_type)?;
+            continue;
+        }
+        let mut ts = wire::Reader::new(request.bytes()?);
+        series.labels.clear();
+        series.samples.clear();
+        // The span of the label fields, and whether anything else interrupted it.
+        let (mut span, mut contiguous) = (None::<(usize, usize)>, true);
+        loop {
+            let at = ts.position();
+            let Some((field, wire_type)) = ts.key()? else {
+                break;
+            };
+            match (field, wire_type) {
+                (1, wire::WireType::Len) => {
+                    series.labels.push(ts.bytes()?);
+                    span = match span {
+                        None => Some((at, ts.position())),
+                        Some((start, end)) => {
+                            contiguous &= end == at;
+                            Some((start, ts.position()))
+                        }
+                    };
+                }
+                (2, wire::WireType::Len) => series.samples.push(ts.bytes()?),
+                (_, w) => ts.skip(w)?,
+            }
+        }
+        series.label_bytes = match span {
+            Some((start, end)) if contiguous => Some(ts.slice(start..end)),
+            _ => None,
+        };
+        f(&series)?;
+        series.index += 1;
+    }
+    Ok(())
+}
+
+/// Decodes a decompressed `WriteRequest` straight into `batch`, borrowing every label from
+/// `raw`; the same points [`to_points_into`] gives for the decoded request. All or nothing:
+/// on error `batch` is as it was.
+pub fn parse_into<'r>(raw: &'r [u8], batch: &mut PointBatch<'r>) -> Result<(), ProtocolError> {
+    let mark = batch.mark();
+    let result = for_each_series(raw, |s| -> Result<(), ProtocolError> {
+        let (name, tags) = s.labels()?;
+        for sample in s.samples() {
+            let (value, ts) = sample?;
+            batch.push(
+                name,
+                tags.iter()
+                    .map(|&(k, v)| (Cow::Borrowed(k), Cow::Borrowed(v))),
+                [(Cow::Borrowed(VALUE_FIELD), FieldValue::Float(value))],
+                Some(ts),
+            );
+        }
+        Ok(())
+    });
+    if result.is_err() {
+        batch.rollback(mark);
+    }
+    result
 }
 
 fn snappy_error(err: snap::Error) -> ProtocolError {

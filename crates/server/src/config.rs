@@ -260,6 +260,7 @@ impl ServerConfig {
         o.memtable_hard_cap = self.memtable_hard_cap.as_usize();
         o.partition_width = self.partition_width_ns()?;
         o.block_points = self.block_points;
+        o.max_series_per_measurement = Some(self.limits.max_series_per_measurement);
         o.l0_compaction_trigger = self.l0_compaction_trigger;
         o.retention = self.retention.map(|r| r.0);
         o.flush_idle = self.flush_idle.map(|d| d.0);

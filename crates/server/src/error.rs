@@ -97,6 +97,7 @@ impl ServerError {
         match self {
             ServerError::Engine(e) => match e {
                 strata_engine::Error::FieldType { .. }
+                | strata_engine::Error::SeriesLimit { .. }
                 | strata_engine::Error::InvalidArgument(_) => StatusCode::BAD_REQUEST,
                 strata_engine::Error::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
                 strata_engine::Error::Backpressure(_)
@@ -135,6 +136,7 @@ impl ServerError {
         match self {
             ServerError::Engine(e) => match e {
                 strata_engine::Error::FieldType { .. } => "field_type_conflict",
+                strata_engine::Error::SeriesLimit { .. } => "series_limit",
                 strata_engine::Error::InvalidArgument(_) => "invalid_point",
                 strata_engine::Error::TooLarge { .. } => "too_large",
                 strata_engine::Error::Backpressure(_) => "backpressure",
@@ -171,6 +173,7 @@ impl ServerError {
     pub fn index(&self) -> Option<usize> {
         match self {
             ServerError::BadRequest { index, .. } => *index,
+            ServerError::Engine(strata_engine::Error::SeriesLimit { point, .. }) => Some(*point),
             ServerError::Protocol { error, .. } => protocol_index(error),
             _ => None,
         }

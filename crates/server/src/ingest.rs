@@ -1,61 +1,134 @@
 //! Ingest: a write body, in one of the three formats, parsed, checked against the limits,
-//! converted to engine points (tags sorted by [`SeriesKey::new`], a missing timestamp set to
-//! the server clock at receipt) and written with one `Engine::write`, so a request is stored
-//! whole or not at all. Runs on a blocking thread: parsing is CPU work and the write waits for
-//! the WAL fsync.
+//! and turned into one [`WriteBatch`] (each distinct series once, its canonical key built
+//! from the sorted tags; a missing timestamp set to the server clock at receipt), written
+//! with one `Engine::write_batch`, so a request is stored whole or not at all. Nothing is
+//! allocated per point but the batch's own vectors: strings stay borrowed from the body until
+//! a series or a field name is new to the batch. Runs on a blocking thread: parsing is CPU
+//! work and the write waits for the WAL fsync.
 
 use strata_engine::now_ns;
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
-use strata_engine::{FieldValue, Point, SeriesKey};
-use strata_protocol::{PointBatch, Precision, json, line, remote_write};
+use strata_engine::{FieldValue, WriteBatch};
+use strata_protocol::{PointBatch, PointRef, Precision, json, line, remote_write};
 
 use crate::body;
 use crate::config::Limits;
 use crate::error::{BodyFormat, ServerError};
 use crate::limits::{self, NanPolicy};
+use crate::series_cache::{CachedSeries, SeriesCache};
 use crate::state::AppState;
 
-/// Checks every point of `batch` and converts it; `now` stamps points without a timestamp.
-pub fn to_points(
+/// Checks every point of `batch` and appends it to `out`; `now` stamps points without a
+/// timestamp.
+pub fn to_batch(
     batch: &PointBatch<'_>,
     limits: &Limits,
     nan: NanPolicy,
     now: i64,
-) -> Result<Vec<Point>, ServerError> {
+    out: &mut WriteBatch,
+) -> Result<(), ServerError> {
     limits::check_point_count(batch.len(), limits)?;
-    let mut out: Vec<Point> = Vec::with_capacity(batch.len());
+    let mut prev: Option<(PointRef<'_, '_>, u32)> = None;
+    let mut order: Vec<usize> = Vec::new();
     for (i, p) in batch.iter().enumerate() {
         limits::check_point(i, &p, limits, nan)?;
-        // Remote write sends many samples per series in a row: reuse the previous key.
-        let series = match out.last() {
-            Some(prev) if same_series(&prev.series, &p) => prev.series.clone(),
-            _ => SeriesKey::new(
-                p.measurement(),
-                p.tags()
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect(),
-            ),
+        // Remote write sends many samples of a series in a row: reuse its index.
+        let series = match &prev {
+            Some((q, s)) if same_series(q, &p) => *s,
+            _ => {
+                let tags = p.tags();
+                order.clear();
+                order.extend(0..tags.len());
+                order.sort_by(|&a, &b| tags[a].0.cmp(&tags[b].0));
+                out.series_sorted(
+                    p.measurement(),
+                    order
+                        .iter()
+                        .map(|&k| (tags[k].0.as_ref(), tags[k].1.as_ref())),
+                )
+            }
         };
-        let fields = p
-            .fields()
-            .iter()
-            .map(|(k, v)| (k.to_string(), convert(v)))
-            .collect();
-        out.push(Point {
-            series,
-            fields,
-            timestamp: p.timestamp().unwrap_or(now),
-        });
+        out.begin_point(series, p.timestamp().unwrap_or(now));
+        for (k, v) in p.fields() {
+            out.push_field(k, convert(v));
+        }
+        prev = Some((p, series));
     }
-    Ok(out)
+    Ok(())
 }
 
-fn same_series(key: &SeriesKey, p: &strata_protocol::PointRef<'_, '_>) -> bool {
-    key.measurement() == p.measurement()
-        && key.tags().len() == p.tags().len()
-        && p.tags().iter().all(|(k, v)| key.tag(k) == Some(v.as_ref()))
+/// Appends a decompressed remote-write request to `out`, series by series: a label set seen
+/// before comes from `cache` (it passed the limits then), a new one is checked, keyed and
+/// cached. NaN samples (Prometheus' staleness markers) are accepted.
+pub fn remote_write_batch(
+    raw: &[u8],
+    cache: &SeriesCache,
+    limits: &Limits,
+    out: &mut WriteBatch,
+) -> Result<(), ServerError> {
+    /// The walk's own errors, or ours.
+    enum Failed {
+        Protocol(strata_protocol::ProtocolError),
+        Server(ServerError),
+    }
+    impl From<strata_protocol::ProtocolError> for Failed {
+        fn from(e: strata_protocol::ProtocolError) -> Self {
+            Failed::Protocol(e)
+        }
+    }
+    impl From<ServerError> for Failed {
+        fn from(e: ServerError) -> Self {
+            Failed::Server(e)
+        }
+    }
+    let value = out.field_name(remote_write::VALUE_FIELD);
+    let mut points = 0usize;
+    let mut order: Vec<usize> = Vec::new();
+    let walked = remote_write::for_each_series(raw, |s| -> Result<(), Failed> {
+        let cached = s.label_bytes.and_then(|b| cache.get(b));
+        let series = match cached {
+            Some(c) => out.series_shared(&c.canonical, &c.measurement),
+            None => {
+                let (name, tags) = s.labels()?;
+                limits::check_series_key(points, name, tags.iter().copied(), limits)?;
+                order.clear();
+                order.extend(0..tags.len());
+                order.sort_by(|&a, &b| tags[a].0.cmp(tags[b].0));
+                let i = out.series_sorted(name, order.iter().map(|&k| tags[k]));
+                if let (Some(bytes), Some(entry)) = (s.label_bytes, out.series().get(i as usize)) {
+                    let c = CachedSeries {
+                        canonical: entry.canonical.clone(),
+                        measurement: name.into(),
+                    };
+                    cache.insert(bytes, Arc::new(c));
+                }
+                i
+            }
+        };
+        for sample in s.samples() {
+            let (v, ts) = sample?;
+            out.begin_point(series, ts);
+            out.push_field_index(value, FieldValue::Float(v));
+            points += 1;
+        }
+        Ok(limits::check_point_count(points, limits)?)
+    });
+    walked.map_err(|f| match f {
+        Failed::Protocol(error) => ServerError::Protocol {
+            format: BodyFormat::RemoteWrite,
+            error,
+        },
+        Failed::Server(e) => e,
+    })
+}
+
+/// Same measurement and tags in the same order (what consecutive samples of one
+/// remote-write series, or repeated lines, have).
+fn same_series(a: &PointRef<'_, '_>, b: &PointRef<'_, '_>) -> bool {
+    a.measurement() == b.measurement() && a.tags() == b.tags()
 }
 
 fn convert(v: &strata_protocol::FieldValue<'_>) -> FieldValue {
@@ -80,10 +153,11 @@ pub fn ingest(
     let now = now_ns();
     let limits = state.limits();
     let protocol = |error| ServerError::Protocol { format, error };
-    let points = match format {
+    let mut batch = WriteBatch::new();
+    match format {
         BodyFormat::Json | BodyFormat::LineProtocol => {
             let text = body::decode(bytes, encoding, limits)?;
-            let batch = if format == BodyFormat::Json {
+            let points = if format == BodyFormat::Json {
                 json::parse(&text, precision)
             } else {
                 line::parse(&text, precision)
@@ -94,20 +168,16 @@ pub fn ingest(
             } else {
                 NanPolicy::Reject
             };
-            to_points(&batch, limits, nan, now)?
+            to_batch(&points, limits, nan, now, &mut batch)?;
         }
         BodyFormat::RemoteWrite => {
-            let request = remote_write::decode(&bytes, limits.max_decompressed_bytes.as_usize())
+            let raw = remote_write::decompress(&bytes, limits.max_decompressed_bytes.as_usize())
                 .map_err(protocol)?;
-            let batch = remote_write::to_points(&request).map_err(protocol)?;
-            // NaN is Prometheus' staleness marker: always accepted here.
-            to_points(&batch, limits, NanPolicy::Allow, now)?
+            remote_write_batch(&raw, state.rw_series(), limits, &mut batch)?;
         }
-    };
-    let engine = state.engine();
-    limits::check_series(&points, engine.catalog(), limits)?;
-    engine.write(&points)?;
-    Ok(points.len())
+    }
+    state.engine().write_batch(&batch)?;
+    Ok(batch.len())
 }
 
 #[cfg(test)]
@@ -121,20 +191,32 @@ mod tests {
             Precision::Nanoseconds,
         )
         .unwrap();
-        let pts = to_points(&batch, &Limits::default(), NanPolicy::Reject, 42).unwrap();
-        assert_eq!(pts.len(), 2);
-        assert_eq!(pts[0].series.tags()[0].0, "a");
-        assert_eq!(pts[0].series, pts[1].series);
-        assert_eq!(pts[0].timestamp, 42);
-        assert_eq!(pts[1].timestamp, 5);
+        let mut b = WriteBatch::new();
+        to_batch(&batch, &Limits::default(), NanPolicy::Reject, 42, &mut b).unwrap();
+        assert_eq!(b.len(), 2);
         assert_eq!(
-            pts[0].fields,
+            b.series().len(),
+            1,
+            "the same series once, whatever its tag order"
+        );
+        assert_eq!(&*b.series()[0].canonical, "cpu,a=2,z=1");
+        let (p0, p1) = (b.points()[0], b.points()[1]);
+        assert_eq!((p0.series, p1.series), (0, 0));
+        assert_eq!(p0.timestamp, 42);
+        assert_eq!(p1.timestamp, 5);
+        let fields: Vec<(&str, &FieldValue)> = b
+            .fields_of(&p0)
+            .iter()
+            .map(|(n, v)| (b.name(*n), v))
+            .collect();
+        assert_eq!(
+            fields,
             vec![
-                ("v".to_string(), FieldValue::Float(1.0)),
-                ("s".to_string(), FieldValue::String("x".into())),
-                ("i".to_string(), FieldValue::Integer(3)),
-                ("u".to_string(), FieldValue::Unsigned(4)),
-                ("b".to_string(), FieldValue::Boolean(true)),
+                ("v", &FieldValue::Float(1.0)),
+                ("s", &FieldValue::String("x".into())),
+                ("i", &FieldValue::Integer(3)),
+                ("u", &FieldValue::Unsigned(4)),
+                ("b", &FieldValue::Boolean(true)),
             ]
         );
         assert!(now_ns() > 1_600_000_000_000_000_000);

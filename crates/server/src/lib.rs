@@ -19,6 +19,7 @@ pub mod limits;
 pub mod logging;
 pub mod metrics;
 pub mod routes;
+pub mod series_cache;
 pub mod shutdown;
 pub mod state;
 pub mod units;

@@ -2,9 +2,6 @@
 //! request stores nothing: points per request, tags per point, key and value lengths, empty
 //! measurements, non-finite floats, and series per measurement.
 
-use std::collections::{HashMap, HashSet};
-
-use strata_engine::{Catalog, Point};
 use strata_protocol::{FieldValue, PointRef};
 
 use crate::config::Limits;
@@ -38,7 +35,23 @@ pub fn check_point(
     limits: &Limits,
     nan: NanPolicy,
 ) -> Result<(), ServerError> {
-    let m = p.measurement();
+    check_series_key(
+        i,
+        p.measurement(),
+        p.tags().iter().map(|(k, v)| (k.as_ref(), v.as_ref())),
+        limits,
+    )?;
+    check_fields(i, p, limits, nan)
+}
+
+/// Checks a point's measurement and tags (`i` names the point) against the limits: what a
+/// series key may be, the same for every point of the series.
+pub fn check_series_key<'t>(
+    i: usize,
+    m: &str,
+    tags: impl ExactSizeIterator<Item = (&'t str, &'t str)>,
+    limits: &Limits,
+) -> Result<(), ServerError> {
     if m.is_empty() {
         return Err(ServerError::bad_point(
             i,
@@ -55,17 +68,17 @@ pub fn check_point(
             ),
         ));
     }
-    if p.tags().len() > limits.max_tags_per_point {
+    if tags.len() > limits.max_tags_per_point {
         return Err(ServerError::bad_point(
             i,
             format!(
                 "point {i}: {} tags exceed max_tags_per_point ({})",
-                p.tags().len(),
+                tags.len(),
                 limits.max_tags_per_point
             ),
         ));
     }
-    for (k, v) in p.tags() {
+    for (k, v) in tags {
         if k.is_empty() {
             return Err(ServerError::bad_point(
                 i,
@@ -94,6 +107,16 @@ pub fn check_point(
             ));
         }
     }
+    Ok(())
+}
+
+/// Checks a point's fields against the limits.
+fn check_fields(
+    i: usize,
+    p: &PointRef<'_, '_>,
+    limits: &Limits,
+    nan: NanPolicy,
+) -> Result<(), ServerError> {
     if p.fields().is_empty() {
         return Err(ServerError::bad_point(i, format!("point {i}: no fields")));
     }
@@ -136,45 +159,6 @@ pub fn check_point(
                 ));
             }
             _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// Checks that the request's new series keep every measurement within
-/// `max_series_per_measurement`. Existing series always accept points.
-pub fn check_series(
-    points: &[Point],
-    catalog: &Catalog,
-    limits: &Limits,
-) -> Result<(), ServerError> {
-    let mut seen: HashSet<&strata_engine::SeriesKey> = HashSet::new();
-    let mut new_per_measurement: HashMap<&str, (usize, usize)> = HashMap::new();
-    for (i, p) in points.iter().enumerate() {
-        if !seen.insert(&p.series) {
-            continue;
-        }
-        if catalog.lookup(&p.series.canonical()).is_some() {
-            continue;
-        }
-        let m = p.series.measurement();
-        let entry = new_per_measurement.entry(m).or_insert((0, i));
-        entry.0 += 1;
-    }
-    for (m, (new, first)) in new_per_measurement {
-        let existing = catalog
-            .with_measurement(m, |idx| idx.series().len())
-            .unwrap_or(0) as usize;
-        if existing + new > limits.max_series_per_measurement {
-            return Err(ServerError::BadRequest {
-                code: "series_limit",
-                message: format!(
-                    "measurement {:?} has {existing} series; this request would add {new}, over max_series_per_measurement ({})",
-                    excerpt(m),
-                    limits.max_series_per_measurement
-                ),
-                index: Some(first),
-            });
         }
     }
     Ok(())
@@ -290,31 +274,5 @@ mod tests {
         check_point_count(3, &limits()).unwrap();
         let e = check_point_count(4, &limits()).unwrap_err();
         assert_eq!(e.status(), axum::http::StatusCode::PAYLOAD_TOO_LARGE);
-    }
-
-    #[test]
-    fn series_per_measurement() {
-        let dir = tempfile::tempdir().unwrap();
-        let engine =
-            strata_engine::Engine::open(strata_engine::EngineOptions::manual(dir.path())).unwrap();
-        let catalog = engine.catalog();
-        let key = |h: &str| strata_engine::SeriesKey::new("cpu", vec![("host".into(), h.into())]);
-        let point = |h: &str| Point {
-            series: key(h),
-            fields: vec![("v".into(), strata_engine::FieldValue::Float(1.0))],
-            timestamp: 0,
-        };
-        engine.write(&[point("a")]).unwrap();
-        let l = Limits {
-            max_series_per_measurement: 2,
-            ..Limits::default()
-        };
-        check_series(&[point("a"), point("b"), point("b")], catalog, &l).unwrap();
-        let e = check_series(&[point("a"), point("b"), point("c")], catalog, &l).unwrap_err();
-        assert_eq!(e.code(), "series_limit");
-        assert_eq!(e.index(), Some(1));
-        // Existing series keep accepting points even at the limit.
-        engine.write(&[point("b")]).unwrap();
-        check_series(&[point("a"), point("b")], catalog, &l).unwrap();
     }
 }

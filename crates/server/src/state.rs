@@ -7,6 +7,7 @@ use strata_engine::Engine;
 use crate::config::{Limits, ServerConfig};
 use crate::error::ServerError;
 use crate::metrics::Metrics;
+use crate::series_cache::SeriesCache;
 
 /// Cheap to clone (one `Arc`).
 #[derive(Debug, Clone)]
@@ -21,7 +22,12 @@ struct Inner {
     allow_nan: bool,
     auth_token: Option<String>,
     metrics: Metrics,
+    rw_series: SeriesCache,
 }
+
+/// Bytes the remote-write series cache may hold (about 100,000 series of Prometheus-sized
+/// label sets).
+const RW_SERIES_CACHE_BYTES: usize = 64 << 20;
 
 impl AppState {
     /// State over an open engine; reads the auth token (file) named by `config`.
@@ -33,6 +39,7 @@ impl AppState {
                 allow_nan: config.allow_nan,
                 auth_token: config.resolve_auth_token()?,
                 metrics: Metrics::default(),
+                rw_series: SeriesCache::new(RW_SERIES_CACHE_BYTES),
             }),
         })
     }
@@ -56,5 +63,10 @@ impl AppState {
 
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    /// Remote-write label sets already turned into series keys.
+    pub fn rw_series(&self) -> &SeriesCache {
+        &self.inner.rw_series
     }
 }

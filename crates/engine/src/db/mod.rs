@@ -26,7 +26,8 @@ use crate::lsm::manifest::{FileMeta, Tombstone};
 use crate::options::EngineOptions;
 use crate::read::Snapshot;
 use crate::stats::{EngineStats, LevelStats};
-use crate::write::wal_record::{self, BatchSeries};
+use crate::write::WriteBatch;
+use crate::write::wal_record;
 
 /// The storage engine.
 #[derive(Debug)]
@@ -80,16 +81,24 @@ impl Engine {
         Ok(())
     }
 
-    /// Writes a batch: validated whole (field types, at least one field per point,
-    /// timestamps in range), then appended to the WAL as one record and inserted into the
-    /// MemTable. Returns once the record is durable under the sync policy. Either every
-    /// point is stored or none.
+    /// Writes points (the convenience form of [`Engine::write_batch`]).
     pub fn write(&self, points: &[Point]) -> Result<()> {
         if points.is_empty() {
             return Ok(());
         }
+        self.write_batch(&WriteBatch::from_points(points))
+    }
+
+    /// Writes a batch: validated whole (field types, at least one field per point,
+    /// timestamps in range), then appended to the WAL as one record and inserted into the
+    /// MemTable. Returns once the record is durable under the sync policy. Either every
+    /// point is stored or none.
+    pub fn write_batch(&self, batch: &WriteBatch) -> Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
         let s = &self.shared;
-        let new_fields = write::validate(&s.catalog, points)?;
+        let new_fields = write::validate(&s.catalog, batch)?;
         if let Some(reason) = s.wal.failure() {
             return Err(Error::ReadOnly { reason });
         }
@@ -103,25 +112,26 @@ impl Engine {
                 s.opts.memtable_hard_cap
             )));
         }
-        let mut record = Vec::with_capacity(64 * points.len());
+        let mut record = Vec::with_capacity(32 * batch.field_count() + 64);
         let full = {
             // The read lock keeps a rotation from separating this record's WAL segment from
             // the MemTable that holds its points.
             let mem = s.mem.read();
+            // Under the MemTable lock: a series cannot be forgotten between this lookup and
+            // the insert (forgetting takes the write lock).
+            let known = write::known_series(&s.catalog, batch, s.opts.max_series_per_measurement)?;
             let seq = s.seq.fetch_add(1, Ordering::SeqCst) + 1;
-            let series = BatchSeries::of(points);
-            wal_record::encode(seq, points, &series, &mut record);
+            wal_record::encode(seq, batch, &mut record);
             s.wal.append(&record)?;
             write::record_fields(&s.catalog, &new_fields);
-            write::insert_points(&s.catalog, &mem.active, points, &series, seq, |_, _| false);
+            write::insert_points(&s.catalog, &mem.active, batch, &known, seq, |_, _| false);
             mem.active.bytes() >= s.opts.memtable_bytes
         };
         s.last_write_ms
             .store(s.opened.elapsed().as_millis() as u64, Ordering::Relaxed);
-        let n: usize = points.iter().map(|p| p.fields.len()).sum();
         s.counters
             .points_written
-            .fetch_add(n as u64, Ordering::Relaxed);
+            .fetch_add(batch.field_count() as u64, Ordering::Relaxed);
         s.counters.batches_written.fetch_add(1, Ordering::Relaxed);
         if full {
             self.rotate()?;

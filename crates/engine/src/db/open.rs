@@ -23,7 +23,7 @@ use crate::sst::BlockCache;
 use crate::stats::Counters;
 use crate::wal::{Wal, WalOptions, segment_file_name};
 use crate::write::MemTable;
-use crate::write::wal_record::{self, BatchSeries};
+use crate::write::wal_record;
 
 /// Recovers the engine's state from `opts.data_dir`.
 pub(super) fn open(opts: EngineOptions, fs: Arc<dyn FileSystem>) -> Result<Shared> {
@@ -56,7 +56,7 @@ pub(super) fn open(opts: EngineOptions, fs: Arc<dyn FileSystem>) -> Result<Share
     };
     let wal_dir = root.join("wal");
     let (wal, report) = Wal::open(fs, wal_dir.clone(), wal_opts, |segment, payload| {
-        let (seq, points) = wal_record::decode(payload).map_err(|reason| {
+        let (seq, batch) = wal_record::decode(payload).map_err(|reason| {
             Error::corrupt(
                 wal_dir.join(segment_file_name(segment)),
                 0,
@@ -64,24 +64,21 @@ pub(super) fn open(opts: EngineOptions, fs: Arc<dyn FileSystem>) -> Result<Share
             )
         })?;
         max_seq = max_seq.max(seq);
-        replayed += points.len() as u64;
+        replayed += batch.len() as u64;
         // Each distinct field once per record, not once per point.
         let mut seen = HashSet::new();
-        for p in &points {
-            for (name, value) in &p.fields {
-                if seen.insert((p.series.measurement(), name.as_str())) {
-                    catalog.record_field(p.series.measurement(), name, value.value_type());
+        for p in batch.points() {
+            let m = batch.measurement_of(p.series);
+            for (name, value) in batch.fields_of(p) {
+                if seen.insert((m, *name)) {
+                    catalog.record_field(m, batch.name(*name), value.value_type());
                 }
             }
         }
-        insert_points(
-            &catalog,
-            &active,
-            &points,
-            &BatchSeries::of(&points),
-            seq,
-            |canonical, ts| version.hides(canonical, ts, seq),
-        );
+        let known = catalog.lookup_many(batch.series().iter().map(|s| &*s.canonical));
+        insert_points(&catalog, &active, &batch, &known, seq, |canonical, ts| {
+            version.hides(canonical, ts, seq)
+        });
         Ok(())
     })?;
     tracing::info!(

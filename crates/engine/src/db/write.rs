@@ -1,11 +1,10 @@
-//! A write batch from points to MemTable rows: validation of the whole batch before anything
+//! A write batch from request to MemTable rows: validation of the whole batch before anything
 //! is stored, and the insert that resolves each distinct series once per batch.
 
-use crate::data::{Point, ValueType};
+use crate::data::ValueType;
 use crate::error::{Error, Result};
 use crate::index::{Catalog, NewField, SeriesId};
-use crate::write::wal_record::BatchSeries;
-use crate::write::{Insert, MemTable};
+use crate::write::{Insert, MemTable, WriteBatch};
 
 /// The timestamps a point may have (ns), InfluxDB's range: the two lowest and the highest
 /// `i64` are left out, so a read's exclusive end can always lie past the last point.
@@ -16,14 +15,23 @@ pub const MAX_TIMESTAMP: i64 = i64::MAX - 1;
 /// timestamp in range, and no field conflicts with its measurement's type (recorded, or
 /// earlier in the batch). Returns the field types the catalog does not know yet, to record
 /// once the batch is stored.
-pub(super) fn validate(catalog: &Catalog, points: &[Point]) -> Result<Vec<NewField>> {
-    for (i, p) in points.iter().enumerate() {
-        if p.series.measurement().is_empty() {
+pub(super) fn validate(catalog: &Catalog, batch: &WriteBatch) -> Result<Vec<NewField>> {
+    // One type per (measurement, field name) of the batch, by index: no string hashing per
+    // field value.
+    let mut types: foldhash::HashMap<(u32, u32), ValueType> = foldhash::HashMap::default();
+    for (i, p) in batch.points().iter().enumerate() {
+        let measurement = batch
+            .series()
+            .get(p.series as usize)
+            .map(|s| s.measurement)
+            .ok_or_else(|| Error::InvalidArgument(format!("point {i}: no such series")))?;
+        if batch.measurement_of(p.series).is_empty() {
             return Err(Error::InvalidArgument(format!(
                 "point {i}: empty measurement"
             )));
         }
-        if p.fields.is_empty() {
+        let fields = batch.fields_of(p);
+        if fields.is_empty() {
             return Err(Error::InvalidArgument(format!("point {i}: no fields")));
         }
         if !(MIN_TIMESTAMP..=MAX_TIMESTAMP).contains(&p.timestamp) {
@@ -32,56 +40,118 @@ pub(super) fn validate(catalog: &Catalog, points: &[Point]) -> Result<Vec<NewFie
                 p.timestamp
             )));
         }
+        for (name, value) in fields {
+            let ty = value.value_type();
+            let known = *types.entry((measurement, *name)).or_insert(ty);
+            if known != ty {
+                return Err(Error::FieldType {
+                    measurement: batch.measurement_of(p.series).to_string(),
+                    field: batch.name(*name).to_string(),
+                    existing: known.name(),
+                    written: ty.name(),
+                });
+            }
+        }
     }
-    let fields = points.iter().flat_map(|p| {
-        let m = p.series.measurement();
-        p.fields
-            .iter()
-            .map(move |(name, value)| (m, name.as_str(), value.value_type()))
+    let measurements = batch.measurements();
+    let distinct = types.iter().map(|(&(m, n), &ty)| {
+        let m = measurements.get(m as usize).map_or("", String::as_str);
+        (m, batch.name(n), ty)
     });
-    catalog.check_fields(fields).map_err(|c| Error::FieldType {
-        measurement: c.measurement,
-        field: c.field,
-        existing: c.existing.name(),
-        written: c.written.name(),
-    })
+    catalog
+        .check_fields(distinct)
+        .map_err(|c| Error::FieldType {
+            measurement: c.measurement,
+            field: c.field,
+            existing: c.existing.name(),
+            written: c.written.name(),
+        })
 }
 
 /// Records the field types a stored batch introduced.
-pub(super) fn record_fields(catalog: &Catalog, fields: &[(String, String, ValueType)]) {
+pub(super) fn record_fields(catalog: &Catalog, fields: &[NewField]) {
     for (m, f, ty) in fields {
         catalog.record_field(m, f, *ty);
     }
 }
 
-/// Resolves the batch's series and inserts its points into `table`, skipping those `hidden`
-/// says a later delete removed (WAL replay: `hidden(canonical, ts)`).
+/// The ids of the batch's series the catalog knows (`None` for new ones), looked up under
+/// one lock; with a `limit`, refuses a batch that would give a measurement more series.
+pub(super) fn known_series(
+    catalog: &Catalog,
+    batch: &WriteBatch,
+    limit: Option<usize>,
+) -> Result<Vec<Option<SeriesId>>> {
+    let ids = catalog.lookup_many(batch.series().iter().map(|s| &*s.canonical));
+    if let Some(limit) = limit {
+        // New series per measurement index.
+        let mut added: foldhash::HashMap<u32, usize> = Default::default();
+        for (s, id) in batch.series().iter().zip(&ids) {
+            if id.is_none() {
+                *added.entry(s.measurement).or_default() += 1;
+            }
+        }
+        for (m, added) in added {
+            let measurement = batch
+                .measurements()
+                .get(m as usize)
+                .map_or("", String::as_str);
+            let existing = catalog.series_count(measurement);
+            if existing + added > limit {
+                let point = batch
+                    .points()
+                    .iter()
+                    .position(|p| {
+                        let s = p.series as usize;
+                        batch.series().get(s).is_some_and(|s| s.measurement == m)
+                            && ids.get(s).is_some_and(Option::is_none)
+                    })
+                    .unwrap_or(0);
+                return Err(Error::SeriesLimit {
+                    measurement: measurement.to_string(),
+                    existing,
+                    added,
+                    limit,
+                    point,
+                });
+            }
+        }
+    }
+    Ok(ids)
+}
+
+/// Inserts the batch's points into `table`, resolving each series once (`known` from
+/// [`known_series`], looked up under the same MemTable lock; the new ones are registered
+/// here), skipping the points `hidden` says a later delete removed (WAL replay:
+/// `hidden(canonical, ts)`).
 pub(super) fn insert_points(
     catalog: &Catalog,
     table: &MemTable,
-    points: &[Point],
-    series: &BatchSeries,
+    batch: &WriteBatch,
+    known: &[Option<SeriesId>],
     seq: u64,
     hidden: impl Fn(&str, i64) -> bool,
 ) {
-    let ids: Vec<SeriesId> = series
-        .canonical
+    let ids: Vec<Option<SeriesId>> = batch
+        .series()
         .iter()
-        .zip(&series.first_point)
-        .map(|(c, &p)| catalog.resolve_known(&points[p].series, c))
+        .zip(known)
+        .map(|(s, id)| id.or_else(|| catalog.resolve_canonical(&s.canonical)))
         .collect();
-    let rows = points
-        .iter()
-        .zip(&series.of_point)
-        .filter(|&(p, &s)| !hidden(&series.canonical[s], p.timestamp))
-        .flat_map(|(p, &s)| {
-            let id = ids[s];
-            p.fields.iter().map(move |(name, value)| Insert {
-                series: id,
-                field: name,
-                ts: p.timestamp,
-                value,
-            })
-        });
+    let rows = batch.points().iter().flat_map(|p| {
+        let series = batch.series().get(p.series as usize);
+        let id = ids.get(p.series as usize).copied().flatten();
+        let keep = series.is_some_and(|s| !hidden(&s.canonical, p.timestamp));
+        let fields = match (id, keep) {
+            (Some(_), true) => batch.fields_of(p),
+            _ => &[],
+        };
+        fields.iter().map(move |(name, value)| Insert {
+            series: id.unwrap_or_default(),
+            field: batch.name(*name),
+            ts: p.timestamp,
+            value,
+        })
+    });
     table.insert(rows, seq);
 }

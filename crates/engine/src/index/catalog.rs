@@ -13,7 +13,7 @@
 //! `String`s. [`Catalog::memory_bytes`] estimates the heap held, allocator overhead included;
 //! the `cardinality` example of `strata-query` measures it against the resident set size.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use parking_lot::RwLock;
@@ -24,7 +24,7 @@ use crate::data::ValueType;
 
 #[derive(Debug, Default)]
 struct Inner {
-    by_canonical: HashMap<Arc<str>, SeriesId>,
+    by_canonical: foldhash::HashMap<Arc<str>, SeriesId>,
     /// Canonical key of each series, by id (the same allocation as `by_canonical`'s key);
     /// `None` once the series is forgotten.
     series: Vec<Option<Arc<str>>>,
@@ -55,20 +55,15 @@ impl Catalog {
     /// The id of `key`, registering the series (and its postings) if it is new.
     #[cfg(test)]
     pub(crate) fn resolve(&self, key: &SeriesKey) -> SeriesId {
-        self.resolve_known(key, &key.canonical())
-    }
-
-    /// The id of `key`, whose canonical form the caller already has, registering the series
-    /// (and its postings) if it is new.
-    pub(crate) fn resolve_known(&self, key: &SeriesKey, canonical: &str) -> SeriesId {
-        if let Some(&id) = self.inner.read().by_canonical.get(canonical) {
+        let canonical = key.canonical();
+        if let Some(&id) = self.inner.read().by_canonical.get(canonical.as_str()) {
             return id;
         }
-        self.insert(key, canonical)
+        self.insert(key, &canonical)
     }
 
-    /// Like [`Catalog::resolve_known`] from the canonical text form alone; `None` if it does
-    /// not parse.
+    /// The id of the series with canonical key `canonical`, registering it (and its
+    /// postings) if it is new; `None` if the key does not parse.
     pub(crate) fn resolve_canonical(&self, canonical: &str) -> Option<SeriesId> {
         if let Some(&id) = self.inner.read().by_canonical.get(canonical) {
             return Some(id);
@@ -124,6 +119,26 @@ impl Catalog {
         forgotten
     }
 
+    /// The ids of already known canonical keys (`None` for the others), under one lock.
+    pub fn lookup_many<'k>(
+        &self,
+        keys: impl IntoIterator<Item = &'k str>,
+    ) -> Vec<Option<SeriesId>> {
+        let inner = self.inner.read();
+        keys.into_iter()
+            .map(|k| inner.by_canonical.get(k).copied())
+            .collect()
+    }
+
+    /// The number of series of `measurement`.
+    pub fn series_count(&self, measurement: &str) -> usize {
+        self.inner
+            .read()
+            .measurements
+            .get(measurement)
+            .map_or(0, |m| m.series().len() as usize)
+    }
+
     /// The id of an already known canonical key.
     pub fn lookup(&self, canonical: &str) -> Option<SeriesId> {
         self.inner.read().by_canonical.get(canonical).copied()
@@ -176,7 +191,7 @@ impl Catalog {
         fields: impl IntoIterator<Item = (&'a str, &'a str, ValueType)>,
     ) -> Result<Vec<NewField>, FieldTypeConflict> {
         let inner = self.inner.read();
-        let mut seen: HashMap<(&str, &str), ValueType> = HashMap::new();
+        let mut seen: foldhash::HashMap<(&str, &str), ValueType> = Default::default();
         let mut new = Vec::new();
         for (measurement, field, written) in fields {
             let existing = match seen.get(&(measurement, field)) {

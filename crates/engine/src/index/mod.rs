@@ -7,4 +7,6 @@ mod series_key;
 
 pub use catalog::{Catalog, FieldTypeConflict, NewField};
 pub use postings::{MeasurementIndex, SeriesId};
-pub use series_key::{CanonicalTags, SeriesKey, cmp_canonical_tags, split_canonical};
+pub use series_key::{
+    CanonicalTags, SeriesKey, canonical_into, cmp_canonical_tags, split_canonical,
+};

@@ -7,7 +7,6 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::fmt::Write as _;
 
 /// A series: a measurement and its tags, sorted by key with unique keys.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -57,13 +56,11 @@ impl SeriesKey {
                     .map(|(k, v)| k.len() + v.len() + 2)
                     .sum::<usize>(),
         );
-        escape_into(&mut s, &self.measurement, &[',', ' ', '\\']);
-        for (k, v) in &self.tags {
-            s.push(',');
-            escape_into(&mut s, k, &[',', '=', ' ', '\\']);
-            s.push('=');
-            escape_into(&mut s, v, &[',', '=', ' ', '\\']);
-        }
+        canonical_into(
+            &mut s,
+            &self.measurement,
+            self.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        );
         s
     }
 
@@ -78,12 +75,36 @@ impl SeriesKey {
     }
 }
 
-fn escape_into(out: &mut String, s: &str, special: &[char]) {
+/// Appends the canonical key of `measurement` and `tags` (sorted by key, unique keys) to
+/// `out`: the one implementation of the canonical form, for keys built from a [`SeriesKey`]
+/// and straight from a parsed request alike.
+pub fn canonical_into<'t>(
+    out: &mut String,
+    measurement: &str,
+    tags: impl IntoIterator<Item = (&'t str, &'t str)>,
+) {
+    escape_into(out, measurement, false);
+    for (k, v) in tags {
+        out.push(',');
+        escape_into(out, k, true);
+        out.push('=');
+        escape_into(out, v, true);
+    }
+}
+
+/// Appends `s` with a backslash before `,`, space, `\` (and `=` in tag keys and values).
+fn escape_into(out: &mut String, s: &str, in_tag: bool) {
+    let special = |b: u8| b == b',' || b == b' ' || b == b'\\' || (in_tag && b == b'=');
+    // The common case: nothing to escape, one copy.
+    if !s.bytes().any(special) {
+        out.push_str(s);
+        return;
+    }
     for c in s.chars() {
-        if special.contains(&c) {
+        if c.is_ascii() && special(c as u8) {
             out.push('\\');
         }
-        let _ = out.write_char(c);
+        out.push(c);
     }
 }
 

@@ -9,7 +9,6 @@
 //! a flush follows those allocations (slots, vector capacities, string bytes), not just the
 //! points' size.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
@@ -31,9 +30,9 @@ type SeriesColumns = Box<[(Arc<str>, ColumnData)]>;
 
 #[derive(Debug, Default)]
 struct Columns {
-    by_series: HashMap<SeriesId, SeriesColumns>,
+    by_series: foldhash::HashMap<SeriesId, SeriesColumns>,
     /// Every field name of the table, shared by the series' columns.
-    names: HashSet<Arc<str>>,
+    names: foldhash::HashSet<Arc<str>>,
 }
 
 impl Columns {

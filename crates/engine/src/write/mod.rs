@@ -1,7 +1,10 @@
-//! The write path in memory: a batch's WAL record ([`wal_record`], the payload the [`crate::wal`]
-//! frames) and the [`MemTable`] that holds recent writes until a flush.
+//! The write path in memory: a [`WriteBatch`] (a request grouped by series), its WAL record
+//! ([`wal_record`], the payload the [`crate::wal`] frames) and the [`MemTable`] that holds
+//! recent writes until a flush.
 
+pub mod batch;
 pub mod memtable;
 pub mod wal_record;
 
+pub use batch::{BatchPoint, BatchSeries, WriteBatch};
 pub use memtable::{Insert, MemTable};

@@ -1,71 +1,44 @@
-//! The payload of a WAL record: one acknowledged write batch, self-describing so recovery
+//! The payload of a WAL record: one acknowledged [`WriteBatch`], self-describing so recovery
 //! needs nothing but the log.
 //!
-//! Layout (version 1): `version u8 = 1` | `seq u64 LE` | series count varint | each canonical
-//! series key (length varint + UTF-8) | point count varint | per point: series index varint,
-//! timestamp zigzag varint, field count varint, per field: name (length varint + UTF-8), type
-//! u8 (codec value type), value (float: 8 bytes LE bits; integer: zigzag varint; unsigned:
-//! varint; boolean: u8; string: length varint + UTF-8). The WAL frames it with length + CRC32C.
-
-use std::collections::HashMap;
+//! Layout (version 2): `version u8 = 2` | `seq u64 LE` | series count varint | each canonical
+//! series key (length varint + UTF-8) | name count varint | each field name (length varint +
+//! UTF-8) | point count varint | per point: series index varint, timestamp zigzag varint,
+//! field count varint, per field: name index varint, type u8 (codec value type), value (float:
+//! 8 bytes LE bits; integer: zigzag varint; unsigned: varint; boolean: u8; string: length
+//! varint + UTF-8). The WAL frames it with length + CRC32C.
+//!
+//! Version 1 (written by earlier builds, still read) had no name table: each field carried
+//! its name (length varint + UTF-8) where version 2 has the index.
 
 use strata_codec::varint::{Cursor, put_ivarint, put_uvarint};
 
-use crate::data::{FieldValue, Point, ValueType};
-use crate::index::SeriesKey;
+use super::batch::WriteBatch;
+use crate::data::{FieldValue, ValueType};
+use crate::index::split_canonical;
 
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
 
-/// The distinct series of a batch: their canonical keys and, per point, which one it uses.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BatchSeries {
-    pub canonical: Vec<String>,
-    /// For each distinct series, the index of a point that has it.
-    pub first_point: Vec<usize>,
-    /// For each point, the index of its series in `canonical`.
-    pub of_point: Vec<usize>,
-}
-
-impl BatchSeries {
-    pub fn of(points: &[Point]) -> BatchSeries {
-        let mut index: HashMap<&SeriesKey, usize> = HashMap::new();
-        let mut canonical = Vec::new();
-        let mut first_point = Vec::new();
-        let of_point = points
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                *index.entry(&p.series).or_insert_with(|| {
-                    canonical.push(p.series.canonical());
-                    first_point.push(i);
-                    canonical.len() - 1
-                })
-            })
-            .collect();
-        BatchSeries {
-            canonical,
-            first_point,
-            of_point,
-        }
-    }
-}
-
-/// Encodes a batch written with sequence number `seq`; `series` is `BatchSeries::of(points)`.
-pub fn encode(seq: u64, points: &[Point], series: &BatchSeries, out: &mut Vec<u8>) {
+/// Encodes `batch` written with sequence number `seq`.
+pub fn encode(seq: u64, batch: &WriteBatch, out: &mut Vec<u8>) {
     out.push(VERSION);
     out.extend_from_slice(&seq.to_le_bytes());
-    let (keys, ids) = (&series.canonical, &series.of_point);
-    put_uvarint(out, keys.len() as u64);
-    for k in keys {
-        put_str(out, k);
+    put_uvarint(out, batch.series().len() as u64);
+    for s in batch.series() {
+        put_str(out, &s.canonical);
     }
-    put_uvarint(out, points.len() as u64);
-    for (p, &id) in points.iter().zip(ids) {
-        put_uvarint(out, id as u64);
+    put_uvarint(out, batch.names().len() as u64);
+    for n in batch.names() {
+        put_str(out, n);
+    }
+    put_uvarint(out, batch.len() as u64);
+    for p in batch.points() {
+        put_uvarint(out, u64::from(p.series));
         put_ivarint(out, p.timestamp);
-        put_uvarint(out, p.fields.len() as u64);
-        for (name, value) in &p.fields {
-            put_str(out, name);
+        let fields = batch.fields_of(p);
+        put_uvarint(out, fields.len() as u64);
+        for (name, value) in fields {
+            put_uvarint(out, u64::from(*name));
             out.push(value.value_type() as u8);
             match value {
                 FieldValue::Float(v) => out.extend_from_slice(&v.to_bits().to_le_bytes()),
@@ -83,20 +56,26 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(s.as_bytes());
 }
 
-fn get_str(cur: &mut Cursor<'_>, limit: usize) -> Result<String, String> {
+fn get_str<'a>(cur: &mut Cursor<'a>, limit: usize) -> Result<&'a str, String> {
     let len = cur
         .count("string length", limit)
         .map_err(|e| e.to_string())?;
     let raw = cur.bytes(len, "string").map_err(|e| e.to_string())?;
-    String::from_utf8(raw.to_vec()).map_err(|e| format!("invalid UTF-8: {e}"))
+    std::str::from_utf8(raw).map_err(|e| format!("invalid UTF-8: {e}"))
 }
 
-/// Decodes a record into its sequence number and points; the error says what is malformed.
-pub fn decode(bytes: &[u8]) -> Result<(u64, Vec<Point>), String> {
+/// A field's name as a record holds it.
+enum Name<'a> {
+    Index(u32),
+    Text(&'a str),
+}
+
+/// Decodes a record into its sequence number and batch; the error says what is malformed.
+pub fn decode(bytes: &[u8]) -> Result<(u64, WriteBatch), String> {
     let e = |err: strata_codec::CodecError| err.to_string();
     let mut cur = Cursor::new(bytes);
     let version = cur.u8("record version").map_err(e)?;
-    if version != VERSION {
+    if !(1..=VERSION).contains(&version) {
         return Err(format!("unknown WAL record version {version}"));
     }
     let raw = cur.bytes(8, "sequence number").map_err(e)?;
@@ -104,26 +83,52 @@ pub fn decode(bytes: &[u8]) -> Result<(u64, Vec<Point>), String> {
     seq.copy_from_slice(raw);
     let seq = u64::from_le_bytes(seq);
     let limit = bytes.len();
+    let mut batch = WriteBatch::new();
     let n = cur.count("series count", limit).map_err(e)?;
-    let mut keys = Vec::with_capacity(n.min(crate::limits::PREALLOC_LIMIT));
     for _ in 0..n {
         let text = get_str(&mut cur, limit)?;
-        keys.push(
-            SeriesKey::parse_canonical(&text)
-                .ok_or_else(|| format!("malformed series key {text:?}"))?,
-        );
+        let (measurement, _) =
+            split_canonical(text).ok_or_else(|| format!("malformed series key {text:?}"))?;
+        batch.push_decoded_series(text, &measurement);
     }
+    if batch.series().len() != n {
+        return Err("a series key appears twice".into());
+    }
+    let names = if version >= 2 {
+        let n = cur.count("name count", limit).map_err(e)?;
+        for _ in 0..n {
+            batch.push_decoded_name(get_str(&mut cur, limit)?);
+        }
+        if batch.names().len() != n {
+            return Err("a field name appears twice".into());
+        }
+        n
+    } else {
+        0
+    };
     let n = cur.count("point count", limit).map_err(e)?;
-    let mut points = Vec::with_capacity(n.min(crate::limits::PREALLOC_LIMIT));
     for _ in 0..n {
-        let id = cur
-            .count("series index", keys.len().saturating_sub(1))
+        let series = cur
+            .count("series index", batch.series().len().saturating_sub(1))
             .map_err(e)?;
+        if series >= batch.series().len() {
+            return Err("series index out of range".into());
+        }
         let timestamp = cur.ivarint("timestamp").map_err(e)?;
         let nf = cur.count("field count", limit).map_err(e)?;
-        let mut fields = Vec::with_capacity(nf.min(crate::limits::PREALLOC_LIMIT));
+        batch.begin_point(series as u32, timestamp);
         for _ in 0..nf {
-            let name = get_str(&mut cur, limit)?;
+            let name = if version >= 2 {
+                let i = cur
+                    .count("name index", names.saturating_sub(1))
+                    .map_err(e)?;
+                if i >= names {
+                    return Err("name index out of range".into());
+                }
+                Name::Index(i as u32)
+            } else {
+                Name::Text(get_str(&mut cur, limit)?)
+            };
             let ty = ValueType::from_tag(cur.u8("field type").map_err(e)?).map_err(e)?;
             let value = match ty {
                 ValueType::Float => {
@@ -135,29 +140,27 @@ pub fn decode(bytes: &[u8]) -> Result<(u64, Vec<Point>), String> {
                 ValueType::Integer => FieldValue::Integer(cur.ivarint("integer").map_err(e)?),
                 ValueType::Unsigned => FieldValue::Unsigned(cur.uvarint("unsigned").map_err(e)?),
                 ValueType::Boolean => FieldValue::Boolean(cur.u8("boolean").map_err(e)? != 0),
-                ValueType::String => FieldValue::String(get_str(&mut cur, limit)?),
+                ValueType::String => FieldValue::String(get_str(&mut cur, limit)?.to_string()),
             };
-            fields.push((name, value));
+            match name {
+                Name::Index(i) => batch.push_field_index(i, value),
+                Name::Text(t) => batch.push_field(t, value),
+            }
         }
-        let series = keys.get(id).cloned().ok_or("series index out of range")?;
-        points.push(Point {
-            series,
-            fields,
-            timestamp,
-        });
     }
     cur.finish("WAL record").map_err(e)?;
-    Ok((seq, points))
+    Ok((seq, batch))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Point;
+    use crate::index::SeriesKey;
 
-    #[test]
-    fn round_trip() {
+    fn points() -> Vec<Point> {
         let s = SeriesKey::new("cpu", vec![("host".into(), "a b".into())]);
-        let points = vec![
+        vec![
             Point {
                 series: s.clone(),
                 fields: vec![
@@ -174,16 +177,50 @@ mod tests {
                 fields: vec![("f".into(), FieldValue::Float(1.5))],
                 timestamp: 7,
             },
-        ];
+        ]
+    }
+
+    #[test]
+    fn round_trip() {
+        let batch = WriteBatch::from_points(&points());
         let mut buf = Vec::new();
-        encode(42, &points, &BatchSeries::of(&points), &mut buf);
+        encode(42, &batch, &mut buf);
         let (seq, back) = decode(&buf).unwrap();
         assert_eq!(seq, 42);
-        assert_eq!(back.len(), 2);
-        assert!(back[0].fields[0].1.same_as(&FieldValue::Float(f64::NAN)));
-        assert_eq!(back[1], points[1]);
+        assert_eq!(back, batch);
         for cut in 0..buf.len() {
             assert!(decode(&buf[..cut]).is_err());
         }
+    }
+
+    /// A version 1 record (field names inline), as earlier builds wrote it, decodes to the
+    /// same batch.
+    #[test]
+    fn version_1_records_still_decode() {
+        let pts = points();
+        let mut v1 = vec![1u8];
+        v1.extend_from_slice(&9u64.to_le_bytes());
+        put_uvarint(&mut v1, 1);
+        put_str(&mut v1, &pts[0].series.canonical());
+        put_uvarint(&mut v1, pts.len() as u64);
+        for p in &pts {
+            put_uvarint(&mut v1, 0);
+            put_ivarint(&mut v1, p.timestamp);
+            put_uvarint(&mut v1, p.fields.len() as u64);
+            for (name, value) in &p.fields {
+                put_str(&mut v1, name);
+                v1.push(value.value_type() as u8);
+                match value {
+                    FieldValue::Float(v) => v1.extend_from_slice(&v.to_bits().to_le_bytes()),
+                    FieldValue::Integer(v) => put_ivarint(&mut v1, *v),
+                    FieldValue::Unsigned(v) => put_uvarint(&mut v1, *v),
+                    FieldValue::Boolean(v) => v1.push(u8::from(*v)),
+                    FieldValue::String(v) => put_str(&mut v1, v),
+                }
+            }
+        }
+        let (seq, back) = decode(&v1).unwrap();
+        assert_eq!(seq, 9);
+        assert_eq!(back, WriteBatch::from_points(&pts));
     }
 }

@@ -258,3 +258,58 @@ fn compress_is_the_inverse_of_decompress() {
     assert!(body.len() < raw.len());
     assert_eq!(decompress(&body, raw.len()).unwrap(), raw);
 }
+
+/// The borrowing parser gives the points prost's decoding does, for every request these
+/// tests build, and the same errors for the bad ones.
+#[test]
+fn parse_into_agrees_with_the_prost_decoder() {
+    let requests = vec![
+        request(vec![
+            series(
+                &[("__name__", "up"), ("job", "api"), ("empty", "")],
+                &[(1.0, 1000), (f64::NAN, 2000)],
+            ),
+            series(&[("__name__", "load"), ("host", "h\u{e9}")], &[(-2.5, -7)]),
+            series(&[("__name__", "none")], &[]),
+        ]),
+        request(vec![series(&[("job", "x")], &[(1.0, 1)])]),
+        request(vec![series(&[("__name__", "a"), ("", "v")], &[(1.0, 1)])]),
+        request(vec![series(
+            &[("__name__", "a"), ("k", "1"), ("k", "2")],
+            &[(1.0, 1)],
+        )]),
+        request(vec![series(&[("__name__", "a")], &[(1.0, i64::MAX)])]),
+        WriteRequest {
+            timeseries: vec![series(&[("__name__", "m")], &[(3.0, 5)])],
+            metadata: vec![MetricMetadata {
+                r#type: MetricType::Gauge as i32,
+                metric_family_name: "m".into(),
+                help: "help".into(),
+                unit: "".into(),
+            }],
+        },
+    ];
+    for req in requests {
+        let raw = req.encode_to_vec();
+        let by_prost = to_points(&req);
+        let mut borrowed = PointBatch::new();
+        let parsed = parse_into(&raw, &mut borrowed).map(|()| borrowed);
+        match (by_prost, parsed) {
+            // Compared as text: NaN samples are equal bit for bit, not by `==`.
+            (Ok(a), Ok(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}"), "{req:?}"),
+            (Err(a), Err(b)) => assert_eq!(a, b, "{req:?}"),
+            (a, b) => panic!("{req:?}: prost {a:?}, parse_into {b:?}"),
+        }
+    }
+    // Damaged bytes are errors (never panics), and leave the batch as it was.
+    let raw = request(vec![series(&[("__name__", "up")], &[(1.0, 1)])]).encode_to_vec();
+    for cut in 1..raw.len() {
+        let mut b = PointBatch::new();
+        if parse_into(&raw[..cut], &mut b).is_err() {
+            assert!(b.is_empty());
+        }
+    }
+    let mut b = PointBatch::new();
+    assert!(parse_into(&[0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f], &mut b).is_err());
+    assert!(parse_into(&[0x0b], &mut b).is_err(), "wire type 3 (groups)");
+}

@@ -1,0 +1,114 @@
+//! What remote-write label sets turned into, so a series seen before costs a hash and a
+//! compare instead of UTF-8 checks, label validation, sorting and escaping: the raw bytes of
+//! a `TimeSeries`' label fields (as a sender writes them, the same every time for the same
+//! series) map to the series' canonical key and measurement, which passed the limits when
+//! they went in. VictoriaMetrics keeps the same kind of cache.
+//!
+//! Bounded by bytes: two generations; when the newer fills half the budget it becomes the
+//! older, and the older is dropped (what is still in use moves back into the newer on its
+//! next hit).
+
+use std::sync::Arc;
+
+use parking_lot::RwLock;
+
+/// A cached series.
+#[derive(Debug)]
+pub struct CachedSeries {
+    pub canonical: Arc<str>,
+    pub measurement: Box<str>,
+}
+
+type Generation = foldhash::HashMap<Box<[u8]>, Arc<CachedSeries>>;
+
+#[derive(Debug, Default)]
+struct Inner {
+    newer: Generation,
+    older: Generation,
+    newer_bytes: usize,
+}
+
+/// See the module documentation.
+#[derive(Debug)]
+pub struct SeriesCache {
+    inner: RwLock<Inner>,
+    max_bytes: usize,
+}
+
+impl SeriesCache {
+    pub fn new(max_bytes: usize) -> Self {
+        SeriesCache {
+            inner: RwLock::new(Inner::default()),
+            max_bytes,
+        }
+    }
+
+    /// The series whose label fields were `labels`, if cached.
+    pub fn get(&self, labels: &[u8]) -> Option<Arc<CachedSeries>> {
+        let inner = self.inner.read();
+        if let Some(s) = inner.newer.get(labels) {
+            return Some(s.clone());
+        }
+        let s = inner.older.get(labels)?.clone();
+        drop(inner);
+        self.insert(labels, s.clone());
+        Some(s)
+    }
+
+    /// Caches `series` under `labels`.
+    pub fn insert(&self, labels: &[u8], series: Arc<CachedSeries>) {
+        let cost = labels.len() + series.canonical.len() + series.measurement.len() + 96;
+        if cost > self.max_bytes / 2 {
+            return;
+        }
+        let mut inner = self.inner.write();
+        if inner.newer_bytes + cost > self.max_bytes / 2 {
+            inner.older = std::mem::take(&mut inner.newer);
+            inner.newer_bytes = 0;
+        }
+        if inner.newer.insert(labels.into(), series).is_none() {
+            inner.newer_bytes += cost;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(name: &str) -> Arc<CachedSeries> {
+        Arc::new(CachedSeries {
+            canonical: name.into(),
+            measurement: name.into(),
+        })
+    }
+
+    #[test]
+    fn generations_bound_the_bytes_and_keep_what_is_used() {
+        let cache = SeriesCache::new(2 * (4 * (8 + 2 + 2 + 96)));
+        for i in 0..4u64 {
+            cache.insert(&i.to_le_bytes(), series("aa"));
+        }
+        assert!(cache.get(&0u64.to_le_bytes()).is_some());
+        // The fifth fills the newer generation: the first four become the older one.
+        cache.insert(&4u64.to_le_bytes(), series("bb"));
+        assert!(cache.get(&4u64.to_le_bytes()).is_some());
+        assert!(
+            cache.get(&1u64.to_le_bytes()).is_some(),
+            "found in the older, moved up"
+        );
+        for i in 5..12u64 {
+            cache.insert(&i.to_le_bytes(), series("cc"));
+        }
+        assert!(
+            cache.get(&2u64.to_le_bytes()).is_none(),
+            "dropped with its generation"
+        );
+        assert_eq!(
+            cache
+                .get(&11u64.to_le_bytes())
+                .map(|s| s.canonical.to_string()),
+            Some("cc".into())
+        );
+    }
+}
