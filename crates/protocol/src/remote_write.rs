@@ -214,6 +214,9 @@ fn series_to_points<'r>(
     Ok(())
 }
 
+/// A series' metric name and its other labels (with a value), as sent.
+pub type Labels<'r> = (&'r str, Vec<(&'r str, &'r str)>);
+
 /// One series of a request as [`for_each_series`] hands it out, borrowed from the body.
 #[derive(Debug)]
 pub struct RawSeries<'r> {
@@ -231,7 +234,7 @@ pub struct RawSeries<'r> {
 impl<'r> RawSeries<'r> {
     /// The labels, checked (names non-empty and unique, a non-empty `__name__`): the metric
     /// name and the other labels with a value, as sent.
-    pub fn labels(&self) -> Result<(&'r str, Vec<(&'r str, &'r str)>), ProtocolError> {
+    pub fn labels(&self) -> Result<Labels<'r>, ProtocolError> {
         let labels = self
             .labels
             .iter()
@@ -261,7 +264,7 @@ impl<'r> RawSeries<'r> {
 fn check_labels<'r>(
     series: usize,
     labels: &[(&'r str, &'r str)],
-) -> Result<(&'r str, Vec<(&'r str, &'r str)>), ProtocolError> {
+) -> Result<Labels<'r>, ProtocolError> {
     let mut name: Option<&'r str> = None;
     for (i, &(label, value)) in labels.iter().enumerate() {
         if label.is_empty() {

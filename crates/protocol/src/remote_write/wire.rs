@@ -104,7 +104,10 @@ impl<'a> Reader<'a> {
             .checked_add(len)
             .filter(|&e| e <= self.buf.len())
             .ok_or_else(|| bad("length-delimited field runs past its message"))?;
-        let out = &self.buf[self.pos..end];
+        let out = self
+            .buf
+            .get(self.pos..end)
+            .ok_or_else(|| bad("length-delimited field runs past its message"))?;
         self.pos = end;
         Ok(out)
     }
