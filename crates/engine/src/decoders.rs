@@ -8,9 +8,10 @@ use crate::error::Result;
 use crate::io::FileSystem;
 use crate::write::WriteBatch;
 
-/// A WAL record's payload: its sequence number and batch.
+/// A WAL record's payload: its sequence number and batch (as the first record of a replay:
+/// a reference to a series slot no record defined is an error).
 pub fn wal_record(bytes: &[u8]) -> std::result::Result<(u64, WriteBatch), String> {
-    crate::write::wal_record::decode(bytes)
+    crate::write::wal_record::decode(bytes, &mut Default::default())
 }
 
 /// A manifest record: how many edits it holds.

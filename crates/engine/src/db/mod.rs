@@ -120,11 +120,15 @@ impl Engine {
             // Under the MemTable lock: a series cannot be forgotten between this lookup and
             // the insert (forgetting takes the write lock).
             let known = write::known_series(&s.catalog, batch, s.opts.max_series_per_measurement)?;
+            let slots = mem.active.slots().assign(&known);
             let seq = s.seq.fetch_add(1, Ordering::SeqCst) + 1;
-            wal_record::encode(seq, batch, &mut record);
+            let generation = mem.active.generation();
+            wal_record::encode(seq, generation, batch, &slots, &mut record);
             s.wal.append(&record)?;
             write::record_fields(&s.catalog, &new_fields);
-            write::insert_points(&s.catalog, &mem.active, batch, &known, seq, |_, _| false);
+            let ids =
+                write::insert_points(&s.catalog, &mem.active, batch, &known, seq, |_, _| false);
+            mem.active.slots().confirm(&ids, &slots);
             mem.active.bytes() >= s.opts.memtable_bytes
         };
         s.last_write_ms

@@ -24,6 +24,7 @@ use crate::stats::Counters;
 use crate::wal::{Wal, WalOptions, segment_file_name};
 use crate::write::MemTable;
 use crate::write::wal_record;
+use crate::write::wal_slots::SlotDict;
 
 /// Recovers the engine's state from `opts.data_dir`.
 pub(super) fn open(opts: EngineOptions, fs: Arc<dyn FileSystem>) -> Result<Shared> {
@@ -55,8 +56,9 @@ pub(super) fn open(opts: EngineOptions, fs: Arc<dyn FileSystem>) -> Result<Share
         ..WalOptions::default()
     };
     let wal_dir = root.join("wal");
+    let mut slots = SlotDict::default();
     let (wal, report) = Wal::open(fs, wal_dir.clone(), wal_opts, |segment, payload| {
-        let (seq, batch) = wal_record::decode(payload).map_err(|reason| {
+        let (seq, batch) = wal_record::decode(payload, &mut slots).map_err(|reason| {
             Error::corrupt(
                 wal_dir.join(segment_file_name(segment)),
                 0,
@@ -76,7 +78,7 @@ pub(super) fn open(opts: EngineOptions, fs: Arc<dyn FileSystem>) -> Result<Share
             }
         }
         let known = catalog.lookup_many(batch.series().iter().map(|s| &*s.canonical));
-        insert_points(&catalog, &active, &batch, &known, seq, |canonical, ts| {
+        let _ids = insert_points(&catalog, &active, &batch, &known, seq, |canonical, ts| {
             version.hides(canonical, ts, seq)
         });
         Ok(())

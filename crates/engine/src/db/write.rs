@@ -123,7 +123,7 @@ pub(super) fn known_series(
 /// Inserts the batch's points into `table`, resolving each series once (`known` from
 /// [`known_series`], looked up under the same MemTable lock; the new ones are registered
 /// here), skipping the points `hidden` says a later delete removed (WAL replay:
-/// `hidden(canonical, ts)`).
+/// `hidden(canonical, ts)`). Returns every series' id.
 pub(super) fn insert_points(
     catalog: &Catalog,
     table: &MemTable,
@@ -131,7 +131,7 @@ pub(super) fn insert_points(
     known: &[Option<SeriesId>],
     seq: u64,
     hidden: impl Fn(&str, i64) -> bool,
-) {
+) -> Vec<Option<SeriesId>> {
     let ids: Vec<Option<SeriesId>> = batch
         .series()
         .iter()
@@ -154,4 +154,5 @@ pub(super) fn insert_points(
         })
     });
     table.insert(rows, seq);
+    ids
 }

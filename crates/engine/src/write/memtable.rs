@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use parking_lot::RwLock;
 
 use crate::data::ColumnData;
+use super::wal_slots::SlotTable;
 use crate::data::FieldValue;
 use crate::index::SeriesId;
 
@@ -52,6 +53,8 @@ pub struct MemTable {
     after_seq: u64,
     /// A write batch (a WAL record) was inserted, even one whose points were all skipped.
     logged: std::sync::atomic::AtomicBool,
+    /// The WAL series slots of this MemTable's generation.
+    slots: SlotTable,
 }
 
 impl Default for MemTable {
@@ -78,7 +81,18 @@ impl MemTable {
             max_seq: AtomicU64::new(0),
             after_seq: seq,
             logged: std::sync::atomic::AtomicBool::new(false),
+            slots: SlotTable::default(),
         }
+    }
+
+    /// The WAL generation of the records whose points go here (see [`super::wal_slots`]).
+    pub fn generation(&self) -> u64 {
+        self.after_seq
+    }
+
+    /// The WAL series slots of this generation.
+    pub fn slots(&self) -> &SlotTable {
+        &self.slots
     }
 
     /// `Some(seq)` if WAL records belong to this MemTable: every one is newer than `seq`.

@@ -5,6 +5,7 @@
 pub mod batch;
 pub mod memtable;
 pub mod wal_record;
+pub mod wal_slots;
 
 pub use batch::{BatchPoint, BatchSeries, WriteBatch};
 pub use memtable::{Insert, MemTable};

@@ -1,31 +1,43 @@
 //! The payload of a WAL record: one acknowledged [`WriteBatch`], self-describing so recovery
 //! needs nothing but the log.
 //!
-//! Layout (version 2): `version u8 = 2` | `seq u64 LE` | series count varint | each canonical
-//! series key (length varint + UTF-8) | name count varint | each field name (length varint +
-//! UTF-8) | point count varint | per point: series index varint, timestamp zigzag varint,
-//! field count varint, per field: name index varint, type u8 (codec value type), value (float:
-//! 8 bytes LE bits; integer: zigzag varint; unsigned: varint; boolean: u8; string: length
+//! Layout (version 3): `version u8 = 3` | `seq u64 LE` | generation varint | series count
+//! varint | per series: slot varint, then `1` and its canonical key (length varint + UTF-8)
+//! or `0` (a slot an earlier record of the generation defined; see [`super::wal_slots`]) |
+//! name count varint | each field name (length varint + UTF-8) | point count varint | per
+//! point: series index varint (into this record's series), timestamp zigzag varint, field
+//! count varint, per field: name index varint, type u8 (codec value type), value (float: 8
+//! bytes LE bits; integer: zigzag varint; unsigned: varint; boolean: u8; string: length
 //! varint + UTF-8). The WAL frames it with length + CRC32C.
 //!
-//! Version 1 (written by earlier builds, still read) had no name table: each field carried
-//! its name (length varint + UTF-8) where version 2 has the index.
+//! Earlier builds wrote versions 1 and 2, still read: version 2 had no generation and no
+//! slots (each series' key inline), version 1 also no name table (each field carried its
+//! name where version 2 has the index).
 
 use strata_codec::varint::{Cursor, put_ivarint, put_uvarint};
 
 use super::batch::WriteBatch;
+use super::wal_slots::{Slot, SlotDict};
 use crate::data::{FieldValue, ValueType};
 use crate::index::split_canonical;
 
-const VERSION: u8 = 2;
+const VERSION: u8 = 3;
 
-/// Encodes `batch` written with sequence number `seq`.
-pub fn encode(seq: u64, batch: &WriteBatch, out: &mut Vec<u8>) {
+/// Encodes `batch` written with sequence number `seq` into `generation`, each series named
+/// as `slots` says (aligned with the batch's series).
+pub fn encode(seq: u64, generation: u64, batch: &WriteBatch, slots: &[Slot], out: &mut Vec<u8>) {
     out.push(VERSION);
     out.extend_from_slice(&seq.to_le_bytes());
+    put_uvarint(out, generation);
     put_uvarint(out, batch.series().len() as u64);
-    for s in batch.series() {
-        put_str(out, &s.canonical);
+    for (s, slot) in batch.series().iter().zip(slots) {
+        put_uvarint(out, u64::from(slot.slot));
+        if slot.define {
+            out.push(1);
+            put_str(out, &s.canonical);
+        } else {
+            out.push(0);
+        }
     }
     put_uvarint(out, batch.names().len() as u64);
     for n in batch.names() {
@@ -70,8 +82,10 @@ enum Name<'a> {
     Text(&'a str),
 }
 
-/// Decodes a record into its sequence number and batch; the error says what is malformed.
-pub fn decode(bytes: &[u8]) -> Result<(u64, WriteBatch), String> {
+/// Decodes a record into its sequence number and batch, resolving slot references through
+/// (and adding definitions to) `slots`, the dictionary of the generation being replayed; the
+/// error says what is malformed.
+pub fn decode(bytes: &[u8], slots: &mut SlotDict) -> Result<(u64, WriteBatch), String> {
     let e = |err: strata_codec::CodecError| err.to_string();
     let mut cur = Cursor::new(bytes);
     let version = cur.u8("record version").map_err(e)?;
@@ -84,12 +98,32 @@ pub fn decode(bytes: &[u8]) -> Result<(u64, WriteBatch), String> {
     let seq = u64::from_le_bytes(seq);
     let limit = bytes.len();
     let mut batch = WriteBatch::new();
+    if version >= 3 {
+        slots.enter(cur.uvarint("generation").map_err(e)?);
+    }
     let n = cur.count("series count", limit).map_err(e)?;
     for _ in 0..n {
-        let text = get_str(&mut cur, limit)?;
+        let key: std::sync::Arc<str> = if version >= 3 {
+            let slot = u32::try_from(cur.uvarint("slot").map_err(e)?)
+                .map_err(|_| "slot out of range".to_string())?;
+            match cur.u8("slot flag").map_err(e)? {
+                1 => {
+                    let key: std::sync::Arc<str> = get_str(&mut cur, limit)?.into();
+                    slots.define(slot, key.clone());
+                    key
+                }
+                0 => slots
+                    .get(slot)
+                    .cloned()
+                    .ok_or_else(|| format!("series slot {slot} was never defined"))?,
+                flag => return Err(format!("unknown slot flag {flag}")),
+            }
+        } else {
+            get_str(&mut cur, limit)?.into()
+        };
         let (measurement, _) =
-            split_canonical(text).ok_or_else(|| format!("malformed series key {text:?}"))?;
-        batch.push_decoded_series(text, &measurement);
+            split_canonical(&key).ok_or_else(|| format!("malformed series key {key:?}"))?;
+        batch.push_decoded_series(&key, &measurement);
     }
     if batch.series().len() != n {
         return Err("a series key appears twice".into());
@@ -180,17 +214,45 @@ mod tests {
         ]
     }
 
+    fn defined(n: usize) -> Vec<Slot> {
+        (0..n as u32).map(|slot| Slot { slot, define: true }).collect()
+    }
+
     #[test]
     fn round_trip() {
         let batch = WriteBatch::from_points(&points());
         let mut buf = Vec::new();
-        encode(42, &batch, &mut buf);
-        let (seq, back) = decode(&buf).unwrap();
+        encode(42, 7, &batch, &defined(1), &mut buf);
+        let (seq, back) = decode(&buf, &mut SlotDict::default()).unwrap();
         assert_eq!(seq, 42);
         assert_eq!(back, batch);
         for cut in 0..buf.len() {
-            assert!(decode(&buf[..cut]).is_err());
+            assert!(decode(&buf[..cut], &mut SlotDict::default()).is_err());
         }
+    }
+
+    #[test]
+    fn references_resolve_through_the_generation_slots() {
+        let batch = WriteBatch::from_points(&points());
+        let (mut first, mut second) = (Vec::new(), Vec::new());
+        encode(1, 7, &batch, &defined(1), &mut first);
+        let reference = [Slot {
+            slot: 0,
+            define: false,
+        }];
+        encode(2, 7, &batch, &reference, &mut second);
+        assert!(second.len() < first.len(), "a reference is shorter than the key");
+        let mut dict = SlotDict::default();
+        assert!(
+            decode(&second, &mut dict).is_err(),
+            "a reference before its definition"
+        );
+        decode(&first, &mut dict).unwrap();
+        assert_eq!(decode(&second, &mut dict).unwrap().1, batch);
+        // Another generation does not see generation 7's slots.
+        let mut other = Vec::new();
+        encode(3, 8, &batch, &reference, &mut other);
+        assert!(decode(&other, &mut dict).is_err());
     }
 
     /// A version 1 record (field names inline), as earlier builds wrote it, decodes to the
@@ -219,7 +281,7 @@ mod tests {
                 }
             }
         }
-        let (seq, back) = decode(&v1).unwrap();
+        let (seq, back) = decode(&v1, &mut SlotDict::default()).unwrap();
         assert_eq!(seq, 9);
         assert_eq!(back, WriteBatch::from_points(&pts));
     }
