@@ -42,7 +42,7 @@ pub use db::write::{MAX_TIMESTAMP, MIN_TIMESTAMP};
 pub use db::{Engine, VerifyReport};
 pub use error::{Error, Result};
 pub use index::{
-    CanonicalTags, Catalog, FieldTypeConflict, MeasurementIndex, SeriesId, SeriesKey,
+    CanonicalTags, Catalog, FieldTypeConflict, MeasurementIndex, SeriesHandle, SeriesId, SeriesKey,
     cmp_canonical_tags, split_canonical,
 };
 pub use lsm::manifest::FileMeta;

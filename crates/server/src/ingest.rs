@@ -8,8 +8,6 @@
 
 use strata_engine::now_ns;
 
-use std::sync::Arc;
-
 use axum::body::Bytes;
 use strata_engine::{FieldValue, WriteBatch};
 use strata_protocol::{PointBatch, PointRef, Precision, json, line, remote_write};
@@ -18,7 +16,7 @@ use crate::body;
 use crate::config::Limits;
 use crate::error::{BodyFormat, ServerError};
 use crate::limits::{self, NanPolicy};
-use crate::series_cache::{CachedSeries, SeriesCache};
+use crate::series_cache::SeriesCache;
 use crate::state::AppState;
 
 /// Checks every point of `batch` and appends it to `out`; `now` stamps points without a
@@ -90,7 +88,7 @@ pub fn remote_write_batch(
     let walked = remote_write::for_each_series(raw, |s| -> Result<(), Failed> {
         let cached = s.label_bytes.and_then(|b| cache.get(b));
         let series = match cached {
-            Some(c) => out.series_shared(&c.canonical, &c.measurement),
+            Some(handle) => out.series_handle(&handle),
             None => {
                 let (name, tags) = s.labels()?;
                 limits::check_series_key(points, name, tags.iter().copied(), limits)?;
@@ -99,11 +97,7 @@ pub fn remote_write_batch(
                 order.sort_by(|&a, &b| tags[a].0.cmp(tags[b].0));
                 let i = out.series_sorted(name, order.iter().map(|&k| tags[k]));
                 if let (Some(bytes), Some(entry)) = (s.label_bytes, out.series().get(i as usize)) {
-                    let c = CachedSeries {
-                        canonical: entry.canonical.clone(),
-                        measurement: name.into(),
-                    };
-                    cache.insert(bytes, Arc::new(c));
+                    cache.insert(bytes, entry.handle.clone());
                 }
                 i
             }
@@ -199,7 +193,7 @@ mod tests {
             1,
             "the same series once, whatever its tag order"
         );
-        assert_eq!(&*b.series()[0].canonical, "cpu,a=2,z=1");
+        assert_eq!(b.series()[0].canonical(), "cpu,a=2,z=1");
         let (p0, p1) = (b.points()[0], b.points()[1]);
         assert_eq!((p0.series, p1.series), (0, 0));
         assert_eq!(p0.timestamp, 42);

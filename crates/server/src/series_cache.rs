@@ -1,8 +1,9 @@
 //! What remote-write label sets turned into, so a series seen before costs a hash and a
-//! compare instead of UTF-8 checks, label validation, sorting and escaping: the raw bytes of
-//! a `TimeSeries`' label fields (as a sender writes them, the same every time for the same
-//! series) map to the series' canonical key and measurement, which passed the limits when
-//! they went in. VictoriaMetrics keeps the same kind of cache.
+//! compare instead of UTF-8 checks, label validation, sorting, escaping and a catalog lookup:
+//! the raw bytes of a `TimeSeries`' label fields (as a sender writes them, the same every time
+//! for the same series) map to the series' engine handle (canonical key, measurement, key
+//! hash, last catalog id), which passed the limits when it went in. VictoriaMetrics keeps the
+//! same kind of cache.
 //!
 //! Bounded by bytes: two generations; when the newer fills half the budget it becomes the
 //! older, and the older is dropped (what is still in use moves back into the newer on its
@@ -12,14 +13,9 @@ use std::sync::Arc;
 
 use parking_lot::RwLock;
 
-/// A cached series.
-#[derive(Debug)]
-pub struct CachedSeries {
-    pub canonical: Arc<str>,
-    pub measurement: Box<str>,
-}
+use strata_engine::SeriesHandle;
 
-type Generation = foldhash::HashMap<Box<[u8]>, Arc<CachedSeries>>;
+type Generation = foldhash::HashMap<Box<[u8]>, Arc<SeriesHandle>>;
 
 #[derive(Debug, Default)]
 struct Inner {
@@ -44,7 +40,7 @@ impl SeriesCache {
     }
 
     /// The series whose label fields were `labels`, if cached.
-    pub fn get(&self, labels: &[u8]) -> Option<Arc<CachedSeries>> {
+    pub fn get(&self, labels: &[u8]) -> Option<Arc<SeriesHandle>> {
         let inner = self.inner.read();
         if let Some(s) = inner.newer.get(labels) {
             return Some(s.clone());
@@ -56,8 +52,8 @@ impl SeriesCache {
     }
 
     /// Caches `series` under `labels`.
-    pub fn insert(&self, labels: &[u8], series: Arc<CachedSeries>) {
-        let cost = labels.len() + series.canonical.len() + series.measurement.len() + 96;
+    pub fn insert(&self, labels: &[u8], series: Arc<SeriesHandle>) {
+        let cost = labels.len() + series.canonical().len() + series.measurement().len() + 112;
         if cost > self.max_bytes / 2 {
             return;
         }
@@ -76,16 +72,13 @@ impl SeriesCache {
 mod tests {
     use super::*;
 
-    fn series(name: &str) -> Arc<CachedSeries> {
-        Arc::new(CachedSeries {
-            canonical: name.into(),
-            measurement: name.into(),
-        })
+    fn series(name: &str) -> Arc<SeriesHandle> {
+        Arc::new(SeriesHandle::new(name.into(), name))
     }
 
     #[test]
     fn generations_bound_the_bytes_and_keep_what_is_used() {
-        let cache = SeriesCache::new(2 * (4 * (8 + 2 + 2 + 96)));
+        let cache = SeriesCache::new(2 * (4 * (8 + 2 + 2 + 112)));
         for i in 0..4u64 {
             cache.insert(&i.to_le_bytes(), series("aa"));
         }
@@ -107,7 +100,7 @@ mod tests {
         assert_eq!(
             cache
                 .get(&11u64.to_le_bytes())
-                .map(|s| s.canonical.to_string()),
+                .map(|s| s.canonical().to_string()),
             Some("cc".into())
         );
     }

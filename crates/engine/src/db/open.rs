@@ -77,7 +77,7 @@ pub(super) fn open(opts: EngineOptions, fs: Arc<dyn FileSystem>) -> Result<Share
                 }
             }
         }
-        let known = catalog.lookup_many(batch.series().iter().map(|s| &*s.canonical));
+        let known = catalog.known(batch.series().iter().map(|s| &*s.handle));
         let _ids = insert_points(&catalog, &active, &batch, &known, seq, |canonical, ts| {
             version.hides(canonical, ts, seq)
         });

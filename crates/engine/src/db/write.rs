@@ -82,7 +82,7 @@ pub(super) fn known_series(
     batch: &WriteBatch,
     limit: Option<usize>,
 ) -> Result<Vec<Option<SeriesId>>> {
-    let ids = catalog.lookup_many(batch.series().iter().map(|s| &*s.canonical));
+    let ids = catalog.known(batch.series().iter().map(|s| &*s.handle));
     if let Some(limit) = limit {
         // New series per measurement index.
         let mut added: foldhash::HashMap<u32, usize> = Default::default();
@@ -136,12 +136,12 @@ pub(super) fn insert_points(
         .series()
         .iter()
         .zip(known)
-        .map(|(s, id)| id.or_else(|| catalog.resolve_canonical(&s.canonical)))
+        .map(|(s, id)| id.or_else(|| catalog.resolve_handle(&s.handle)))
         .collect();
     let rows = batch.points().iter().flat_map(|p| {
         let series = batch.series().get(p.series as usize);
         let id = ids.get(p.series as usize).copied().flatten();
-        let keep = series.is_some_and(|s| !hidden(&s.canonical, p.timestamp));
+        let keep = series.is_some_and(|s| !hidden(s.canonical(), p.timestamp));
         let fields = match (id, keep) {
             (Some(_), true) => batch.fields_of(p),
             _ => &[],

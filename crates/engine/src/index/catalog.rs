@@ -18,19 +18,39 @@ use std::sync::Arc;
 
 use parking_lot::RwLock;
 
+use hashbrown::HashTable;
+
+use super::handle::{SeriesHandle, key_hash};
 use super::postings::{BTREE_ENTRY, MeasurementIndex, SeriesId, heap};
 use super::series_key::{SeriesKey, split_canonical};
 use crate::data::ValueType;
 
 #[derive(Debug, Default)]
 struct Inner {
-    by_canonical: foldhash::HashMap<Arc<str>, SeriesId>,
-    /// Canonical key of each series, by id (the same allocation as `by_canonical`'s key);
-    /// `None` once the series is forgotten.
+    /// The ids of the live series, found by [`key_hash`] of their key (compared with
+    /// `series[id]`): the key is kept once.
+    by_canonical: HashTable<SeriesId>,
+    /// Canonical key of each series, by id; `None` once the series is forgotten.
     series: Vec<Option<Arc<str>>>,
     /// Series not forgotten.
     live: usize,
+    /// Advanced by every forgetting, so ids remembered before are known stale.
+    epoch: u32,
     measurements: BTreeMap<String, MeasurementIndex>,
+}
+
+impl Inner {
+    fn find(&self, hash: u64, canonical: &str) -> Option<SeriesId> {
+        let series = &self.series;
+        self.by_canonical
+            .find(hash, |&id| {
+                series
+                    .get(id as usize)
+                    .and_then(Option::as_deref)
+                    .is_some_and(|k| k == canonical)
+            })
+            .copied()
+    }
 }
 
 /// A field whose type conflicts with the one already recorded for its measurement.
@@ -56,26 +76,73 @@ impl Catalog {
     #[cfg(test)]
     pub(crate) fn resolve(&self, key: &SeriesKey) -> SeriesId {
         let canonical = key.canonical();
-        if let Some(&id) = self.inner.read().by_canonical.get(canonical.as_str()) {
+        let hash = key_hash(&canonical);
+        if let Some(id) = self.inner.read().find(hash, &canonical) {
             return id;
         }
-        self.insert(key, &canonical)
+        self.insert(key, hash, &canonical)
     }
 
     /// The id of the series with canonical key `canonical`, registering it (and its
     /// postings) if it is new; `None` if the key does not parse.
     pub(crate) fn resolve_canonical(&self, canonical: &str) -> Option<SeriesId> {
-        if let Some(&id) = self.inner.read().by_canonical.get(canonical) {
+        self.resolve_hashed(key_hash(canonical), canonical)
+    }
+
+    /// [`Catalog::resolve_canonical`] with the key's [`key_hash`] given.
+    fn resolve_hashed(&self, hash: u64, canonical: &str) -> Option<SeriesId> {
+        if let Some(id) = self.inner.read().find(hash, canonical) {
             return Some(id);
         }
         let key = SeriesKey::parse_canonical(canonical)?;
-        Some(self.insert(&key, canonical))
+        Some(self.insert(&key, hash, canonical))
     }
 
-    fn insert(&self, key: &SeriesKey, canonical: &str) -> SeriesId {
+    /// The series of `handle`, registering it if new (`None` if its key does not parse), and
+    /// remembered in the handle for the next write.
+    pub(crate) fn resolve_handle(&self, handle: &SeriesHandle) -> Option<SeriesId> {
+        {
+            let inner = self.inner.read();
+            if let Some(id) = inner.find(handle.hash(), handle.canonical()) {
+                handle.remember(id, inner.epoch);
+                return Some(id);
+            }
+        }
+        let key = SeriesKey::parse_canonical(handle.canonical())?;
+        let (id, epoch) = self.insert_at(&key, handle.hash(), handle.canonical());
+        handle.remember(id, epoch);
+        Some(id)
+    }
+
+    /// The ids of the series of `handles` the catalog knows (`None` for the others), under
+    /// one lock: a handle's remembered id when the catalog forgot nothing since, else a
+    /// lookup by its precomputed hash.
+    pub(crate) fn known<'h>(
+        &self,
+        handles: impl IntoIterator<Item = &'h SeriesHandle>,
+    ) -> Vec<Option<SeriesId>> {
+        let inner = self.inner.read();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.id(inner.epoch).or_else(|| {
+                    let id = inner.find(h.hash(), h.canonical())?;
+                    h.remember(id, inner.epoch);
+                    Some(id)
+                })
+            })
+            .collect()
+    }
+
+    fn insert(&self, key: &SeriesKey, hash: u64, canonical: &str) -> SeriesId {
+        self.insert_at(key, hash, canonical).0
+    }
+
+    /// Registers a series (unless it exists); its id and the epoch it is valid in.
+    fn insert_at(&self, key: &SeriesKey, hash: u64, canonical: &str) -> (SeriesId, u32) {
         let mut inner = self.inner.write();
-        if let Some(&id) = inner.by_canonical.get(canonical) {
-            return id;
+        if let Some(id) = inner.find(hash, canonical) {
+            return (id, inner.epoch);
         }
         let id = inner.series.len() as SeriesId;
         let canonical: Arc<str> = canonical.into();
@@ -87,10 +154,20 @@ impl Catalog {
                 .or_default(),
         };
         m.add(id, key);
-        inner.by_canonical.insert(canonical.clone(), id);
         inner.series.push(Some(canonical));
+        let Inner {
+            by_canonical,
+            series,
+            ..
+        } = &mut *inner;
+        by_canonical.insert_unique(hash, id, |&i| {
+            series
+                .get(i as usize)
+                .and_then(Option::as_deref)
+                .map_or(0, key_hash)
+        });
         inner.live += 1;
-        id
+        (id, inner.epoch)
     }
 
     /// Forgets the given series (their last points are gone): their ids, postings, and any
@@ -98,12 +175,18 @@ impl Catalog {
     /// MemTable or table holds them and that no write can add to them meanwhile.
     pub(crate) fn forget(&self, ids: &[SeriesId]) -> usize {
         let mut inner = self.inner.write();
+        if !ids.is_empty() {
+            inner.epoch = inner.epoch.wrapping_add(1);
+        }
         let mut forgotten = 0;
         for &id in ids {
             let Some(canonical) = inner.series.get_mut(id as usize).and_then(Option::take) else {
                 continue;
             };
-            inner.by_canonical.remove(&canonical);
+            let hash = key_hash(&canonical);
+            if let Ok(entry) = inner.by_canonical.find_entry(hash, |&i| i == id) {
+                entry.remove();
+            }
             inner.live -= 1;
             forgotten += 1;
             let Some((measurement, tags)) = split_canonical(&canonical) else {
@@ -125,9 +208,7 @@ impl Catalog {
         keys: impl IntoIterator<Item = &'k str>,
     ) -> Vec<Option<SeriesId>> {
         let inner = self.inner.read();
-        keys.into_iter()
-            .map(|k| inner.by_canonical.get(k).copied())
-            .collect()
+        keys.into_iter().map(|k| inner.find(key_hash(k), k)).collect()
     }
 
     /// The number of series of `measurement`.
@@ -141,7 +222,7 @@ impl Catalog {
 
     /// The id of an already known canonical key.
     pub fn lookup(&self, canonical: &str) -> Option<SeriesId> {
-        self.inner.read().by_canonical.get(canonical).copied()
+        self.inner.read().find(key_hash(canonical), canonical)
     }
 
     /// The series key of `id`, parsed back from its canonical form.
@@ -259,7 +340,7 @@ impl Catalog {
         use std::mem::size_of;
         let inner = self.inner.read();
         // hashbrown: one control byte per bucket besides the slot.
-        let map = inner.by_canonical.capacity() * (size_of::<(Arc<str>, SeriesId)>() + 1);
+        let map = inner.by_canonical.capacity() * (size_of::<SeriesId>() + 1);
         let ids = inner.series.capacity() * size_of::<Option<Arc<str>>>();
         // Arc<str>: two counters before the text.
         let keys: usize = inner

@@ -8,16 +8,31 @@
 use std::ops::Range;
 use std::sync::Arc;
 
+use hashbrown::HashTable;
+
 use crate::data::{FieldValue, Point};
-use crate::index::{SeriesKey, canonical_into};
+use crate::index::{SeriesHandle, SeriesKey, canonical_into, key_hash};
 
 /// One distinct series of a batch.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct BatchSeries {
-    /// The canonical key (see [`SeriesKey::canonical`]).
-    pub canonical: Arc<str>,
+    /// The series: its canonical key (see [`SeriesKey::canonical`]), hash and last id.
+    pub handle: Arc<SeriesHandle>,
     /// Its measurement's index in [`WriteBatch::measurements`].
     pub measurement: u32,
+}
+
+impl BatchSeries {
+    /// The canonical key.
+    pub fn canonical(&self) -> &str {
+        self.handle.canonical()
+    }
+}
+
+impl PartialEq for BatchSeries {
+    fn eq(&self, other: &Self) -> bool {
+        self.canonical() == other.canonical() && self.measurement == other.measurement
+    }
 }
 
 /// One point: its series (index), timestamp (ns) and where its fields lie.
@@ -38,7 +53,8 @@ pub struct WriteBatch {
     points: Vec<BatchPoint>,
     fields: Vec<(u32, FieldValue)>,
     by_measurement: foldhash::HashMap<String, u32>,
-    by_canonical: foldhash::HashMap<Arc<str>, u32>,
+    /// Indexes into `series`, found by the handles' key hashes.
+    by_key: HashTable<u32>,
     by_name: foldhash::HashMap<String, u32>,
     /// Scratch for building a canonical key.
     key: String,
@@ -72,7 +88,7 @@ impl WriteBatch {
         self.points.clear();
         self.fields.clear();
         self.by_measurement.clear();
-        self.by_canonical.clear();
+        self.by_key.clear();
         self.by_name.clear();
     }
 
@@ -119,22 +135,36 @@ impl WriteBatch {
     /// The index of the series with canonical key `canonical` (of `measurement`), adding it
     /// if the batch does not have it yet.
     pub fn series_canonical(&mut self, canonical: &str, measurement: &str) -> u32 {
-        if let Some(&i) = self.by_canonical.get(canonical) {
+        let hash = key_hash(canonical);
+        if let Some(i) = self.find(hash, canonical) {
             return i;
         }
-        self.add_series(canonical.into(), measurement)
+        self.add_series(Arc::new(SeriesHandle::new(canonical.into(), measurement)))
     }
 
-    /// Like [`WriteBatch::series_canonical`] for a key the caller holds shared (a cache's):
-    /// no copy of the key.
-    pub fn series_shared(&mut self, canonical: &Arc<str>, measurement: &str) -> u32 {
-        if let Some(&i) = self.by_canonical.get(canonical) {
+    /// Like [`WriteBatch::series_canonical`] for a series the caller keeps a handle of (a
+    /// cache's): neither the key nor its hash is computed again, and the catalog id the
+    /// handle remembers spares a lookup.
+    pub fn series_handle(&mut self, handle: &Arc<SeriesHandle>) -> u32 {
+        if let Some(i) = self.find(handle.hash(), handle.canonical()) {
             return i;
         }
-        self.add_series(canonical.clone(), measurement)
+        self.add_series(handle.clone())
     }
 
-    fn add_series(&mut self, canonical: Arc<str>, measurement: &str) -> u32 {
+    fn find(&self, hash: u64, canonical: &str) -> Option<u32> {
+        let series = &self.series;
+        self.by_key
+            .find(hash, |&i| {
+                series
+                    .get(i as usize)
+                    .is_some_and(|s| s.canonical() == canonical)
+            })
+            .copied()
+    }
+
+    fn add_series(&mut self, handle: Arc<SeriesHandle>) -> u32 {
+        let measurement = handle.measurement();
         let m = match self.by_measurement.get(measurement) {
             Some(&m) => m,
             None => {
@@ -145,11 +175,15 @@ impl WriteBatch {
             }
         };
         let i = self.series.len() as u32;
+        let hash = handle.hash();
         self.series.push(BatchSeries {
-            canonical: canonical.clone(),
+            handle,
             measurement: m,
         });
-        self.by_canonical.insert(canonical, i);
+        let series = &self.series;
+        self.by_key.insert_unique(hash, i, |&j| {
+            series.get(j as usize).map_or(0, |s| s.handle.hash())
+        });
         i
     }
 
@@ -277,7 +311,7 @@ mod tests {
         let b = WriteBatch::from_points(&[point("x", 1), point("y", 2), point("x", 3)]);
         assert_eq!(b.len(), 3);
         assert_eq!(b.series().len(), 2);
-        assert_eq!(&*b.series()[0].canonical, key("x").canonical());
+        assert_eq!(b.series()[0].canonical(), key("x").canonical());
         assert_eq!(b.names(), ["a", "b"]);
         assert_eq!(b.measurements(), ["cpu"]);
         assert_eq!(b.points()[2].series, 0);
@@ -288,6 +322,6 @@ mod tests {
         // A series given by its sorted tags gets the same key.
         let mut c = WriteBatch::new();
         let i = c.series_sorted("cpu", [("host", "y")]);
-        assert_eq!(&*c.series()[i as usize].canonical, key("y").canonical());
+        assert_eq!(c.series()[i as usize].canonical(), key("y").canonical());
     }
 }

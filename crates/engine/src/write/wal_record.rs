@@ -34,7 +34,7 @@ pub fn encode(seq: u64, generation: u64, batch: &WriteBatch, slots: &[Slot], out
         put_uvarint(out, u64::from(slot.slot));
         if slot.define {
             out.push(1);
-            put_str(out, &s.canonical);
+            put_str(out, s.canonical());
         } else {
             out.push(0);
         }
