@@ -59,7 +59,7 @@ impl FieldValue<'_> {
 
 /// One point's header: its measurement, timestamp and where its tags and
 /// fields live in the batch's flat vectors.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 struct PointEntry<'a> {
     measurement: Cow<'a, str>,
     tags_start: usize,
@@ -67,6 +67,21 @@ struct PointEntry<'a> {
     fields_start: usize,
     fields_end: usize,
     timestamp: Option<i64>,
+    /// The measurement and tags exactly as the input wrote them, where the format has such
+    /// a span (line protocol): equal spans mean equal series.
+    series_text: Option<&'a str>,
+}
+
+/// Points are equal by what they hold; how the input spelled the series is not part of it.
+impl PartialEq for PointEntry<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.measurement == other.measurement
+            && self.tags_start == other.tags_start
+            && self.tags_end == other.tags_end
+            && self.fields_start == other.fields_start
+            && self.fields_end == other.fields_end
+            && self.timestamp == other.timestamp
+    }
 }
 
 /// Where the point being built starts in the flat vectors; handed out by
@@ -265,6 +280,17 @@ impl<'a> PointBatch<'a> {
         measurement: Cow<'a, str>,
         timestamp: Option<i64>,
     ) {
+        self.finish_with_text(start, measurement, timestamp, None);
+    }
+
+    /// [`PointBatch::finish`] with the point's series as the input wrote it.
+    pub(crate) fn finish_with_text(
+        &mut self,
+        start: PointStart,
+        measurement: Cow<'a, str>,
+        timestamp: Option<i64>,
+        series_text: Option<&'a str>,
+    ) {
         self.points.push(PointEntry {
             measurement,
             tags_start: start.tags,
@@ -272,6 +298,7 @@ impl<'a> PointBatch<'a> {
             fields_start: start.fields,
             fields_end: self.fields.len(),
             timestamp,
+            series_text,
         });
     }
 }
@@ -344,6 +371,13 @@ impl<'s, 'a> PointRef<'s, 'a> {
     /// The fields, in input order (a repeated key keeps its first position).
     pub fn fields(&self) -> &'s [Field<'a>] {
         self.fields
+    }
+
+    /// The measurement and tags exactly as the input wrote them (line protocol: the line up
+    /// to the space before the fields), when the format has such a span. Two points with
+    /// equal texts have equal series.
+    pub fn series_text(&self) -> Option<&'a str> {
+        self.entry.series_text
     }
 
     /// The timestamp in nanoseconds, or `None` if the input had none (the

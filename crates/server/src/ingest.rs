@@ -1,6 +1,7 @@
 //! Ingest: a write body, in one of the three formats, parsed, checked against the limits,
 //! and turned into one [`WriteBatch`] (each distinct series once, its canonical key built
-//! from the sorted tags; a missing timestamp set to the server clock at receipt), written
+//! from the sorted tags, or taken from a cache of series the input spelled the same way
+//! before; a missing timestamp set to the server clock at receipt), written
 //! with one `Engine::write_batch`, so a request is stored whole or not at all. Nothing is
 //! allocated per point but the batch's own vectors: strings stay borrowed from the body until
 //! a series or a field name is new to the batch. Runs on a blocking thread: parsing is CPU
@@ -20,42 +21,87 @@ use crate::series_cache::SeriesCache;
 use crate::state::AppState;
 
 /// Checks every point of `batch` and appends it to `out`; `now` stamps points without a
-/// timestamp.
+/// timestamp. A series the input spells as it did before (a line protocol series text,
+/// through `cache`) skips sorting, escaping and its catalog lookup.
 pub fn to_batch(
     batch: &PointBatch<'_>,
     limits: &Limits,
     nan: NanPolicy,
     now: i64,
+    cache: &SeriesCache,
     out: &mut WriteBatch,
 ) -> Result<(), ServerError> {
     limits::check_point_count(batch.len(), limits)?;
     let mut prev: Option<(PointRef<'_, '_>, u32)> = None;
     let mut order: Vec<usize> = Vec::new();
+    // The previous point's field names and their indexes: lines of one measurement repeat
+    // them in the same order.
+    let mut names: Vec<(&str, u32)> = Vec::new();
     for (i, p) in batch.iter().enumerate() {
-        limits::check_point(i, &p, limits, nan)?;
-        // Remote write sends many samples of a series in a row: reuse its index.
+        limits::check_fields(i, &p, limits, nan)?;
         let series = match &prev {
+            // Remote write sends many samples of a series in a row: reuse its index.
             Some((q, s)) if same_series(q, &p) => *s,
-            _ => {
-                let tags = p.tags();
-                order.clear();
-                order.extend(0..tags.len());
-                order.sort_by(|&a, &b| tags[a].0.cmp(&tags[b].0));
-                out.series_sorted(
-                    p.measurement(),
-                    order
-                        .iter()
-                        .map(|&k| (tags[k].0.as_ref(), tags[k].1.as_ref())),
-                )
-            }
+            _ => match p.series_text().and_then(|t| cache.get(t.as_bytes())) {
+                Some(handle) => out.series_handle(&handle),
+                None => {
+                    let tags = p.tags();
+                    limits::check_series_key(
+                        i,
+                        p.measurement(),
+                        tags.iter().map(|(k, v)| (k.as_ref(), v.as_ref())),
+                        limits,
+                    )?;
+                    order.clear();
+                    order.extend(0..tags.len());
+                    order.sort_by(|&a, &b| tags[a].0.cmp(&tags[b].0));
+                    let s = out.series_sorted(
+                        p.measurement(),
+                        order
+                            .iter()
+                            .map(|&k| (tags[k].0.as_ref(), tags[k].1.as_ref())),
+                    );
+                    if let (Some(text), Some(entry)) =
+                        (p.series_text(), out.series().get(s as usize))
+                    {
+                        cache.insert(text.as_bytes(), entry.handle.clone());
+                    }
+                    s
+                }
+            },
         };
         out.begin_point(series, p.timestamp().unwrap_or(now));
-        for (k, v) in p.fields() {
-            out.push_field(k, convert(v));
+        for (j, (k, v)) in p.fields().iter().enumerate() {
+            let n = match names.get(j) {
+                Some(&(name, n)) if name == k.as_ref() => n,
+                _ => {
+                    let n = out.field_name(k);
+                    names.truncate(j);
+                    names.push((k.as_ref(), n));
+                    n
+                }
+            };
+            out.push_field_index(n, convert(v));
         }
         prev = Some((p, series));
     }
     Ok(())
+}
+
+/// Same measurement and tags in the same order (what consecutive samples of one
+/// remote-write series, or repeated lines, have).
+fn same_series(a: &PointRef<'_, '_>, b: &PointRef<'_, '_>) -> bool {
+    a.measurement() == b.measurement() && a.tags() == b.tags()
+}
+
+fn convert(v: &strata_protocol::FieldValue<'_>) -> FieldValue {
+    match v {
+        strata_protocol::FieldValue::Float(f) => FieldValue::Float(*f),
+        strata_protocol::FieldValue::Integer(n) => FieldValue::Integer(*n),
+        strata_protocol::FieldValue::Unsigned(n) => FieldValue::Unsigned(*n),
+        strata_protocol::FieldValue::Boolean(b) => FieldValue::Boolean(*b),
+        strata_protocol::FieldValue::String(s) => FieldValue::String(s.to_string()),
+    }
 }
 
 /// Appends a decompressed remote-write request to `out`, series by series: a label set seen
@@ -119,22 +165,6 @@ pub fn remote_write_batch(
     })
 }
 
-/// Same measurement and tags in the same order (what consecutive samples of one
-/// remote-write series, or repeated lines, have).
-fn same_series(a: &PointRef<'_, '_>, b: &PointRef<'_, '_>) -> bool {
-    a.measurement() == b.measurement() && a.tags() == b.tags()
-}
-
-fn convert(v: &strata_protocol::FieldValue<'_>) -> FieldValue {
-    match v {
-        strata_protocol::FieldValue::Float(f) => FieldValue::Float(*f),
-        strata_protocol::FieldValue::Integer(n) => FieldValue::Integer(*n),
-        strata_protocol::FieldValue::Unsigned(n) => FieldValue::Unsigned(*n),
-        strata_protocol::FieldValue::Boolean(b) => FieldValue::Boolean(*b),
-        strata_protocol::FieldValue::String(s) => FieldValue::String(s.to_string()),
-    }
-}
-
 /// One write request, decoded and stored. `encoding` is the `Content-Encoding` (already
 /// checked to suit `format`). Returns the number of points stored.
 pub fn ingest(
@@ -162,7 +192,7 @@ pub fn ingest(
             } else {
                 NanPolicy::Reject
             };
-            to_batch(&points, limits, nan, now, &mut batch)?;
+            to_batch(&points, limits, nan, now, state.lp_series(), &mut batch)?;
         }
         BodyFormat::RemoteWrite => {
             let raw = remote_write::decompress(&bytes, limits.max_decompressed_bytes.as_usize())
@@ -186,7 +216,16 @@ mod tests {
         )
         .unwrap();
         let mut b = WriteBatch::new();
-        to_batch(&batch, &Limits::default(), NanPolicy::Reject, 42, &mut b).unwrap();
+        let cache = SeriesCache::new(1 << 20);
+        to_batch(
+            &batch,
+            &Limits::default(),
+            NanPolicy::Reject,
+            42,
+            &cache,
+            &mut b,
+        )
+        .unwrap();
         assert_eq!(b.len(), 2);
         assert_eq!(
             b.series().len(),

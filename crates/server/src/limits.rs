@@ -111,7 +111,7 @@ pub fn check_series_key<'t>(
 }
 
 /// Checks a point's fields against the limits.
-fn check_fields(
+pub fn check_fields(
     i: usize,
     p: &PointRef<'_, '_>,
     limits: &Limits,

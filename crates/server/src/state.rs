@@ -23,11 +23,12 @@ struct Inner {
     auth_token: Option<String>,
     metrics: Metrics,
     rw_series: SeriesCache,
+    lp_series: SeriesCache,
 }
 
-/// Bytes the remote-write series cache may hold (about 100,000 series of Prometheus-sized
-/// label sets).
-const RW_SERIES_CACHE_BYTES: usize = 64 << 20;
+/// Bytes each series cache (remote write, line protocol) may hold (about 100,000 series of
+/// Prometheus-sized label sets).
+const SERIES_CACHE_BYTES: usize = 64 << 20;
 
 impl AppState {
     /// State over an open engine; reads the auth token (file) named by `config`.
@@ -39,7 +40,8 @@ impl AppState {
                 allow_nan: config.allow_nan,
                 auth_token: config.resolve_auth_token()?,
                 metrics: Metrics::default(),
-                rw_series: SeriesCache::new(RW_SERIES_CACHE_BYTES),
+                rw_series: SeriesCache::new(SERIES_CACHE_BYTES),
+                lp_series: SeriesCache::new(SERIES_CACHE_BYTES),
             }),
         })
     }
@@ -65,8 +67,13 @@ impl AppState {
         &self.inner.metrics
     }
 
-    /// Remote-write label sets already turned into series keys.
+    /// Remote-write label sets already turned into series.
     pub fn rw_series(&self) -> &SeriesCache {
         &self.inner.rw_series
+    }
+
+    /// Line-protocol series texts already turned into series.
+    pub fn lp_series(&self) -> &SeriesCache {
+        &self.inner.lp_series
     }
 }

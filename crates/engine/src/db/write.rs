@@ -4,7 +4,7 @@
 use crate::data::ValueType;
 use crate::error::{Error, Result};
 use crate::index::{Catalog, NewField, SeriesId};
-use crate::write::{Insert, MemTable, WriteBatch};
+use crate::write::{MemTable, WriteBatch};
 
 /// The timestamps a point may have (ns), InfluxDB's range: the two lowest and the highest
 /// `i64` are left out, so a read's exclusive end can always lie past the last point.
@@ -138,21 +138,16 @@ pub(super) fn insert_points(
         .zip(known)
         .map(|(s, id)| id.or_else(|| catalog.resolve_handle(&s.handle)))
         .collect();
-    let rows = batch.points().iter().flat_map(|p| {
-        let series = batch.series().get(p.series as usize);
-        let id = ids.get(p.series as usize).copied().flatten();
-        let keep = series.is_some_and(|s| !hidden(s.canonical(), p.timestamp));
-        let fields = match (id, keep) {
-            (Some(_), true) => batch.fields_of(p),
-            _ => &[],
-        };
-        fields.iter().map(move |(name, value)| Insert {
-            series: id.unwrap_or_default(),
-            field: batch.name(*name),
-            ts: p.timestamp,
-            value,
-        })
-    });
-    table.insert(rows, seq);
+    table.insert_batch(
+        batch,
+        &ids,
+        |p| {
+            batch
+                .series()
+                .get(p.series as usize)
+                .is_some_and(|s| !hidden(s.canonical(), p.timestamp))
+        },
+        seq,
+    );
     ids
 }

@@ -208,7 +208,9 @@ impl Catalog {
         keys: impl IntoIterator<Item = &'k str>,
     ) -> Vec<Option<SeriesId>> {
         let inner = self.inner.read();
-        keys.into_iter().map(|k| inner.find(key_hash(k), k)).collect()
+        keys.into_iter()
+            .map(|k| inner.find(key_hash(k), k))
+            .collect()
     }
 
     /// The number of series of `measurement`.

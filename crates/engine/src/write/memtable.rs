@@ -14,8 +14,9 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use parking_lot::RwLock;
 
-use crate::data::ColumnData;
+use super::batch::{BatchPoint, WriteBatch};
 use super::wal_slots::SlotTable;
+use crate::data::ColumnData;
 use crate::data::FieldValue;
 use crate::index::SeriesId;
 
@@ -40,6 +41,63 @@ impl Columns {
     fn get(&self, series: SeriesId) -> Option<&SeriesColumns> {
         self.by_series.get(&series)
     }
+
+    /// The table's one copy of field name `name`.
+    fn intern(&mut self, name: &str) -> Arc<str> {
+        match self.names.get(name) {
+            Some(n) => n.clone(),
+            None => {
+                let n: Arc<str> = name.into();
+                self.names.insert(n.clone());
+                n
+            }
+        }
+    }
+}
+
+/// Appends one value to the column `name` (interned) of a series' columns, adding the column
+/// if new; returns the bytes the table grew by and whether the value was taken (a value of
+/// another type than its column's is not; validation rules it out).
+fn push_value(
+    fields: &mut SeriesColumns,
+    name: &Arc<str>,
+    ts: i64,
+    value: &FieldValue,
+) -> (usize, bool) {
+    let mut added = 0;
+    let i = match fields.iter().position(|(f, _)| Arc::ptr_eq(f, name)) {
+        Some(i) => i,
+        None => {
+            added += COLUMN_OVERHEAD;
+            if fields.is_empty() {
+                added += SERIES_OVERHEAD;
+            }
+            let at = fields
+                .binary_search_by(|(f, _)| (**f).cmp(&**name))
+                .unwrap_or_else(|at| at);
+            // Grow by exactly one (most series never get another field), keeping the fields
+            // sorted by name for lookups and flushes.
+            let mut v = std::mem::take(fields).into_vec();
+            v.reserve_exact(1);
+            v.insert(at, (name.clone(), ColumnData::new(value.value_type())));
+            *fields = v.into_boxed_slice();
+            at
+        }
+    };
+    let Some((_, col)) = fields.get_mut(i) else {
+        return (added, false);
+    };
+    // What the vectors grew by (capacity doubling counted when it happens, so the estimate
+    // follows the allocator rather than the point count).
+    let before = col.heap_bytes();
+    if !col.push(ts, value) {
+        return (added, false);
+    }
+    added += col.heap_bytes() - before;
+    if let FieldValue::String(s) = value {
+        added += s.len() + 16;
+    }
+    (added, true)
 }
 
 /// One MemTable. Mutable while active, then frozen and flushed.
@@ -63,7 +121,8 @@ impl Default for MemTable {
     }
 }
 
-/// One value to insert: series, field, timestamp, value.
+/// One value to insert: series, field, timestamp, value (tests insert rows one by one).
+#[cfg(test)]
 pub struct Insert<'a> {
     pub series: SeriesId,
     pub field: &'a str,
@@ -103,51 +162,59 @@ impl MemTable {
             .then_some(self.after_seq)
     }
 
-    /// Inserts a validated batch written with sequence number `seq`.
-    pub fn insert<'a>(&self, rows: impl IntoIterator<Item = Insert<'a>>, seq: u64) {
-        let mut added = 0;
-        let mut points = 0;
+    /// Inserts the points of a validated batch written with sequence number `seq`: those
+    /// of series `ids[p.series]` (skipping `None`) that `keep` accepts. Field names are
+    /// interned once per batch, so a point's columns are found by comparing pointers.
+    pub fn insert_batch(
+        &self,
+        batch: &WriteBatch,
+        ids: &[Option<SeriesId>],
+        keep: impl Fn(&BatchPoint) -> bool,
+        seq: u64,
+    ) {
         let mut guard = self.columns.write();
         let cols = &mut *guard;
-        for row in rows {
-            let fields = cols.by_series.entry(row.series).or_default();
-            let i = match fields.binary_search_by(|(f, _)| (**f).cmp(row.field)) {
-                Ok(i) => i,
-                Err(at) => {
-                    added += COLUMN_OVERHEAD;
-                    if fields.is_empty() {
-                        added += SERIES_OVERHEAD;
-                    }
-                    let name = match cols.names.get(row.field) {
-                        Some(n) => n.clone(),
-                        None => {
-                            let n: Arc<str> = row.field.into();
-                            cols.names.insert(n.clone());
-                            n
-                        }
-                    };
-                    // Grow by exactly one (most series never get another field), keeping
-                    // the fields sorted by name for lookups and flushes.
-                    let mut v = std::mem::take(fields).into_vec();
-                    v.reserve_exact(1);
-                    v.insert(at, (name, ColumnData::new(row.value.value_type())));
-                    *fields = v.into_boxed_slice();
-                    at
-                }
+        let names: Vec<Arc<str>> = batch.names().iter().map(|n| cols.intern(n)).collect();
+        let (mut added, mut points) = (0, 0);
+        for p in batch.points() {
+            let Some(&Some(id)) = ids.get(p.series as usize) else {
+                continue;
             };
-            let col = &mut fields[i].1;
-            // What the vectors grew by (capacity doubling counted when it happens, so the
-            // estimate follows the allocator rather than the point count).
-            let before = col.heap_bytes();
-            if col.push(row.ts, row.value) {
-                added += col.heap_bytes() - before;
-                if let FieldValue::String(s) = row.value {
-                    added += s.len() + 16;
-                }
-                points += 1;
+            if !keep(p) {
+                continue;
+            }
+            let fields = cols.by_series.entry(id).or_default();
+            for (n, value) in batch.fields_of(p) {
+                let Some(name) = names.get(*n as usize) else {
+                    continue;
+                };
+                let (grew, pushed) = push_value(fields, name, p.timestamp, value);
+                added += grew;
+                points += usize::from(pushed);
             }
         }
         drop(guard);
+        self.inserted(added, points, seq);
+    }
+
+    /// Inserts rows of a validated batch written with sequence number `seq`.
+    #[cfg(test)]
+    pub fn insert<'a>(&self, rows: impl IntoIterator<Item = Insert<'a>>, seq: u64) {
+        let (mut added, mut points) = (0, 0);
+        let mut guard = self.columns.write();
+        let cols = &mut *guard;
+        for row in rows {
+            let name = cols.intern(row.field);
+            let fields = cols.by_series.entry(row.series).or_default();
+            let (grew, pushed) = push_value(fields, &name, row.ts, row.value);
+            added += grew;
+            points += usize::from(pushed);
+        }
+        drop(guard);
+        self.inserted(added, points, seq);
+    }
+
+    fn inserted(&self, added: usize, points: usize, seq: u64) {
         self.logged.store(true, Ordering::Relaxed);
         self.bytes.fetch_add(added, Ordering::Relaxed);
         self.points.fetch_add(points, Ordering::Relaxed);

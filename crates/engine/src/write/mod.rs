@@ -8,4 +8,4 @@ pub mod wal_record;
 pub mod wal_slots;
 
 pub use batch::{BatchPoint, BatchSeries, WriteBatch};
-pub use memtable::{Insert, MemTable};
+pub use memtable::MemTable;

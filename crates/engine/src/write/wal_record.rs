@@ -215,7 +215,9 @@ mod tests {
     }
 
     fn defined(n: usize) -> Vec<Slot> {
-        (0..n as u32).map(|slot| Slot { slot, define: true }).collect()
+        (0..n as u32)
+            .map(|slot| Slot { slot, define: true })
+            .collect()
     }
 
     #[test]
@@ -241,7 +243,10 @@ mod tests {
             define: false,
         }];
         encode(2, 7, &batch, &reference, &mut second);
-        assert!(second.len() < first.len(), "a reference is shorter than the key");
+        assert!(
+            second.len() < first.len(),
+            "a reference is shorter than the key"
+        );
         let mut dict = SlotDict::default();
         assert!(
             decode(&second, &mut dict).is_err(),

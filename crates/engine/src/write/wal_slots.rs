@@ -127,7 +127,13 @@ mod tests {
             ]
         );
         // A concurrent writer before the confirmation defines 7 again, with the same slot.
-        assert_eq!(t.assign(&[Some(7)]), vec![Slot { slot: 0, define: true }]);
+        assert_eq!(
+            t.assign(&[Some(7)]),
+            vec![Slot {
+                slot: 0,
+                define: true
+            }]
+        );
         t.confirm(&[Some(7), Some(9)], &first);
         assert_eq!(
             t.assign(&[Some(9), Some(7), Some(3)]),

@@ -139,6 +139,11 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// The input from `start` to `end` (byte offsets on character boundaries).
+    pub(crate) fn text(&self, start: usize, end: usize) -> Option<&'a str> {
+        self.slice(start, end).ok()
+    }
+
     fn slice(&self, start: usize, end: usize) -> Result<&'a str, ProtocolError> {
         // Tokens end on ASCII delimiters, so this cannot fail on a str; the
         // check only keeps the parser panic-free.

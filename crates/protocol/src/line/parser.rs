@@ -132,6 +132,7 @@ impl<'a> Parser<'a> {
         if self.cur.peek() != Some(b' ') {
             return Err(self.unexpected("\" \" before the field set"));
         }
+        let series_text = self.cur.text(measurement_pos, self.cur.pos());
         self.cur.skip_spaces();
         if self.cur.at_eol() {
             return Err(self.missing_fields());
@@ -158,7 +159,7 @@ impl<'a> Parser<'a> {
         };
         self.cur.skip_spaces();
 
-        batch.finish(start, measurement, timestamp);
+        batch.finish_with_text(start, measurement, timestamp, series_text);
         Ok(())
     }
 
