@@ -50,6 +50,6 @@ pub use lsm::partition::DEFAULT_WIDTH as DEFAULT_PARTITION_WIDTH;
 pub use options::EngineOptions;
 pub use read::{Chunk, ColumnScan, Rollup, Snapshot, Take};
 pub use stats::{EngineStats, LevelStats};
-pub use strata_codec::Column;
+pub use strata_codec::{Column, ColumnRef};
 pub use wal::SyncPolicy;
 pub use write::{BatchPoint, BatchSeries, WriteBatch};

@@ -123,6 +123,14 @@ pub struct ServeArgs {
     #[arg(long, env = "STRATA_SHUTDOWN_TIMEOUT", value_name = "DURATION")]
     pub shutdown_timeout: Option<HumanDuration>,
 
+    /// How far back a PromQL instant selector looks for a sample. [default: 5m]
+    #[arg(long, env = "STRATA_QUERY_LOOKBACK_DELTA", value_name = "DURATION")]
+    pub query_lookback_delta: Option<HumanDuration>,
+
+    /// Longest a PromQL query may run. [default: 2m]
+    #[arg(long, env = "STRATA_QUERY_TIMEOUT", value_name = "DURATION")]
+    pub query_timeout: Option<HumanDuration>,
+
     /// Largest request body as sent (413 above). [default: 32MiB]
     #[arg(long, env = "STRATA_MAX_BODY_BYTES", value_name = "SIZE")]
     pub max_body_bytes: Option<ByteSize>,
@@ -232,6 +240,8 @@ impl ServeArgs {
         set(&mut cfg.rollup_windows, &self.rollup_windows);
         set(&mut cfg.allow_nan, &self.allow_nan);
         set(&mut cfg.shutdown_timeout, &self.shutdown_timeout);
+        set(&mut cfg.query_lookback_delta, &self.query_lookback_delta);
+        set(&mut cfg.query_timeout, &self.query_timeout);
         // A token given here replaces the file's token source of either kind.
         if self.auth_token.is_some() {
             cfg.auth_token = self.auth_token.clone();

@@ -55,6 +55,12 @@ pub struct ServerConfig {
     pub allow_nan: bool,
     /// `shutdown_timeout`: how long a shutdown waits for in-flight requests (default `30s`).
     pub shutdown_timeout: HumanDuration,
+    /// `query_lookback_delta`: how far back a PromQL instant selector looks for a sample
+    /// (default `5m`, Prometheus' `--query.lookback-delta`).
+    pub query_lookback_delta: HumanDuration,
+    /// `query_timeout`: longest a PromQL query may run (default `2m`, Prometheus'
+    /// `--query.timeout`); a request's `timeout` can only shorten it.
+    pub query_timeout: HumanDuration,
     /// `[limits]`.
     pub limits: Limits,
     /// Test hook, not a TOML key and not documented: sleep this long inside every flush and
@@ -141,6 +147,8 @@ impl Default for ServerConfig {
             auth_token_file: None,
             allow_nan: false,
             shutdown_timeout: HumanDuration(Duration::from_secs(30)),
+            query_lookback_delta: HumanDuration(Duration::from_secs(300)),
+            query_timeout: HumanDuration(Duration::from_secs(120)),
             limits: Limits::default(),
             test_slow_background: None,
         }

@@ -24,6 +24,7 @@ struct Inner {
     metrics: Metrics,
     rw_series: SeriesCache,
     lp_series: SeriesCache,
+    promql: strata_promql::PromqlOptions,
 }
 
 /// Bytes each series cache (remote write, line protocol) may hold (about 100,000 series of
@@ -42,12 +43,22 @@ impl AppState {
                 metrics: Metrics::default(),
                 rw_series: SeriesCache::new(SERIES_CACHE_BYTES),
                 lp_series: SeriesCache::new(SERIES_CACHE_BYTES),
+                promql: strata_promql::PromqlOptions {
+                    lookback_delta: config.query_lookback_delta.0,
+                    timeout: config.query_timeout.0,
+                    ..Default::default()
+                },
             }),
         })
     }
 
     pub fn engine(&self) -> &Arc<Engine> {
         &self.inner.engine
+    }
+
+    /// How PromQL queries are evaluated.
+    pub fn promql(&self) -> &strata_promql::PromqlOptions {
+        &self.inner.promql
     }
 
     pub fn limits(&self) -> &Limits {

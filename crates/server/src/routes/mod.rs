@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod meta;
+pub mod prometheus;
 pub mod query;
 pub mod write;
 
@@ -31,7 +32,35 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/measurements", get(meta::measurements))
         .route("/api/v1/tags", get(meta::tag_keys))
         .route("/api/v1/tags/{key}/values", get(meta::tag_values))
-        .route("/api/v1/series", post(meta::series))
+        .route(
+            "/api/v1/series",
+            get(prometheus::series).post(prometheus::series),
+        )
+        .route(
+            "/api/v1/query",
+            get(prometheus::query).post(prometheus::query),
+        )
+        .route(
+            "/api/v1/query_range",
+            get(prometheus::query_range).post(prometheus::query_range),
+        )
+        .route(
+            "/api/v1/labels",
+            get(prometheus::labels).post(prometheus::labels),
+        )
+        .route("/api/v1/label/{name}/values", get(prometheus::label_values))
+        .route("/api/v1/status/buildinfo", get(prometheus::build_info))
+        .route("/api/v1/status/tsdb", get(prometheus::tsdb_status))
+        .route("/api/v1/metadata", get(prometheus::metadata))
+        .route("/api/v1/rules", get(prometheus::rules))
+        .route(
+            "/api/v1/query_exemplars",
+            get(prometheus::query_exemplars).post(prometheus::query_exemplars),
+        )
+        .route(
+            "/api/v1/format_query",
+            get(prometheus::format_query).post(prometheus::format_query),
+        )
         .route("/api/v1/delete", post(admin::delete))
         .route("/api/v1/admin/compact", post(admin::compact))
         .route("/health", get(admin::health))

@@ -1,0 +1,266 @@
+//! Aggregations over label groups, at every step: `sum avg count min max group stddev
+//! stdvar` accumulate per group and step; `topk bottomk quantile count_values` collect each
+//! step's values first. Grouping follows `by` (only the listed labels, the name included if
+//! listed) or `without` (all but the listed labels and the name).
+
+use promql_parser::parser::token::{
+    T_AVG, T_BOTTOMK, T_COUNT, T_COUNT_VALUES, T_GROUP, T_MAX, T_MIN, T_QUANTILE, T_STDDEV,
+    T_STDVAR, T_SUM, T_TOPK,
+};
+use promql_parser::parser::{AggregateExpr, Expr, LabelModifier};
+
+use super::Evaluator;
+use super::functions::quantile;
+use super::value::{Series, Steps, Value, by_step};
+use crate::error::{PromqlError, Result};
+use crate::model::labels::Labels;
+use crate::model::number::format_value;
+
+/// A running aggregate of one group at one step.
+#[derive(Debug, Clone, Copy)]
+struct Acc {
+    value: f64,
+    mean: f64,
+    count: f64,
+}
+
+impl Evaluator<'_> {
+    pub(super) fn aggregate(&self, a: &AggregateExpr, steps: &Steps) -> Result<Value> {
+        let op = a.op.id();
+        let input = self.eval(&a.expr, steps)?.into_vector()?;
+        let group_key = |l: &Labels| -> Labels {
+            match &a.modifier {
+                Some(LabelModifier::Include(by)) => l.keep(&by.labels),
+                Some(LabelModifier::Exclude(without)) => l.drop_with_name(&without.labels),
+                None => Labels::default(),
+            }
+        };
+        // Groups in order of first appearance.
+        let mut index: hashbrown::HashMap<Labels, usize> = hashbrown::HashMap::new();
+        let mut groups: Vec<Labels> = Vec::new();
+        let group_of: Vec<usize> = input
+            .iter()
+            .map(|s| {
+                let key = group_key(&s.labels);
+                *index.entry(key.clone()).or_insert_with(|| {
+                    groups.push(key);
+                    groups.len() - 1
+                })
+            })
+            .collect();
+        match op {
+            T_TOPK | T_BOTTOMK => {
+                let k = self.scalar_param(a, steps)?;
+                Ok(Value::Vector(top_bottom(
+                    &input,
+                    &group_of,
+                    groups.len(),
+                    &k,
+                    op == T_TOPK,
+                    steps,
+                )?))
+            }
+            T_QUANTILE => {
+                let q = self.scalar_param(a, steps)?;
+                let mut values: Vec<Vec<Vec<f64>>> =
+                    vec![vec![Vec::new(); steps.count]; groups.len()];
+                for (s, &g) in input.iter().zip(&group_of) {
+                    for &(k, v) in &s.points {
+                        values[g][k as usize].push(v);
+                    }
+                }
+                let out = groups
+                    .into_iter()
+                    .zip(values)
+                    .map(|(labels, mut per_step)| Series {
+                        labels,
+                        points: per_step
+                            .iter_mut()
+                            .enumerate()
+                            .filter(|(_, v)| !v.is_empty())
+                            .map(|(k, v)| (k as u32, quantile(q[k], v)))
+                            .collect(),
+                    })
+                    .collect();
+                Ok(Value::Vector(out))
+            }
+            T_COUNT_VALUES => {
+                let label = match a.param.as_deref() {
+                    Some(Expr::StringLiteral(s)) => s.val.clone(),
+                    _ => return Err(PromqlError::bad("count_values needs a string label name")),
+                };
+                let mut index: hashbrown::HashMap<Labels, usize> = hashbrown::HashMap::new();
+                let mut out: Vec<Series> = Vec::new();
+                for (k, at_step) in by_step(&input, steps.count).into_iter().enumerate() {
+                    for (i, v) in at_step {
+                        let mut labels = groups[group_of[i as usize]].clone();
+                        labels.set(&label, &format_value(v));
+                        let o = *index.entry(labels.clone()).or_insert_with(|| {
+                            out.push(Series {
+                                labels,
+                                points: Vec::new(),
+                            });
+                            out.len() - 1
+                        });
+                        match out[o].points.last_mut() {
+                            Some((last, c)) if *last == k as u32 => *c += 1.0,
+                            _ => out[o].points.push((k as u32, 1.0)),
+                        }
+                    }
+                }
+                Ok(Value::Vector(out))
+            }
+            T_SUM | T_AVG | T_COUNT | T_MIN | T_MAX | T_GROUP | T_STDDEV | T_STDVAR => {
+                let mut accs: Vec<Vec<Option<Acc>>> = vec![vec![None; steps.count]; groups.len()];
+                for (s, &g) in input.iter().zip(&group_of) {
+                    let row = &mut accs[g];
+                    for &(k, v) in &s.points {
+                        let slot = &mut row[k as usize];
+                        match slot {
+                            None => {
+                                *slot = Some(Acc {
+                                    value: match op {
+                                        T_STDDEV | T_STDVAR => 0.0,
+                                        T_COUNT | T_GROUP => 1.0,
+                                        _ => v,
+                                    },
+                                    mean: v,
+                                    count: 1.0,
+                                })
+                            }
+                            Some(acc) => accumulate(op, acc, v),
+                        }
+                    }
+                }
+                let out = groups
+                    .into_iter()
+                    .zip(accs)
+                    .map(|(labels, row)| Series {
+                        labels,
+                        points: row
+                            .into_iter()
+                            .enumerate()
+                            .filter_map(|(k, acc)| acc.map(|acc| (k as u32, finish(op, acc))))
+                            .collect(),
+                    })
+                    .filter(|s| !s.points.is_empty())
+                    .collect();
+                Ok(Value::Vector(out))
+            }
+            _ => Err(PromqlError::bad(format!(
+                "aggregation {} is not supported",
+                a.op
+            ))),
+        }
+    }
+
+    fn scalar_param(&self, a: &AggregateExpr, steps: &Steps) -> Result<Vec<f64>> {
+        match a.param.as_deref() {
+            Some(p) => self.eval(p, steps)?.into_scalar(),
+            None => Err(PromqlError::bad(format!("{} needs a parameter", a.op))),
+        }
+    }
+}
+
+fn accumulate(op: u16, acc: &mut Acc, v: f64) {
+    match op {
+        T_SUM => acc.value += v,
+        T_COUNT => acc.value += 1.0,
+        T_GROUP => {}
+        T_MAX => {
+            if acc.value < v || acc.value.is_nan() {
+                acc.value = v;
+            }
+        }
+        T_MIN => {
+            if acc.value > v || acc.value.is_nan() {
+                acc.value = v;
+            }
+        }
+        T_AVG => {
+            acc.count += 1.0;
+            if acc.mean.is_infinite() {
+                if v.is_infinite() && (acc.mean > 0.0) == (v > 0.0) {
+                    return;
+                }
+                if !v.is_infinite() && !v.is_nan() {
+                    return;
+                }
+            }
+            acc.mean += v / acc.count - acc.mean / acc.count;
+        }
+        _ => {
+            // stddev, stdvar: Welford.
+            acc.count += 1.0;
+            let delta = v - acc.mean;
+            acc.mean += delta / acc.count;
+            acc.value += delta * (v - acc.mean);
+        }
+    }
+}
+
+fn finish(op: u16, acc: Acc) -> f64 {
+    match op {
+        T_COUNT => acc.value,
+        T_GROUP => 1.0,
+        T_AVG => acc.mean,
+        T_STDVAR => acc.value / acc.count,
+        T_STDDEV => (acc.value / acc.count).sqrt(),
+        _ => acc.value,
+    }
+}
+
+/// `topk` / `bottomk`: per group and step the `k` largest (smallest) values, NaN last; the
+/// chosen series keep their labels.
+fn top_bottom(
+    input: &[Series],
+    group_of: &[usize],
+    group_count: usize,
+    k: &[f64],
+    top: bool,
+    steps: &Steps,
+) -> Result<Vec<Series>> {
+    let mut out: Vec<Series> = input
+        .iter()
+        .map(|s| Series {
+            labels: s.labels.clone(),
+            points: Vec::new(),
+        })
+        .collect();
+    let mut per_group: Vec<Vec<(u32, f64)>> = vec![Vec::new(); group_count];
+    for (step, at_step) in by_step(input, steps.count).into_iter().enumerate() {
+        let kf = k[step];
+        if kf.is_nan() || kf.abs() >= 9.2e18 {
+            return Err(PromqlError::exec(format!(
+                "Scalar value {kf} overflows int64"
+            )));
+        }
+        let want = kf as i64;
+        if want < 1 {
+            continue;
+        }
+        for g in per_group.iter_mut() {
+            g.clear();
+        }
+        for (i, v) in at_step {
+            per_group[group_of[i as usize]].push((i, v));
+        }
+        for g in per_group.iter_mut() {
+            g.sort_by(|a, b| {
+                let (x, y) = (a.1, b.1);
+                match (x.is_nan(), y.is_nan()) {
+                    (true, true) => std::cmp::Ordering::Equal,
+                    (true, false) => std::cmp::Ordering::Greater,
+                    (false, true) => std::cmp::Ordering::Less,
+                    _ if top => y.total_cmp(&x),
+                    _ => x.total_cmp(&y),
+                }
+            });
+            for &(i, v) in g.iter().take(want.min(g.len() as i64) as usize) {
+                out[i as usize].points.push((step as u32, v));
+            }
+        }
+    }
+    out.retain(|s| !s.points.is_empty());
+    Ok(out)
+}

@@ -1,0 +1,172 @@
+//! The two queries of Prometheus' API: an instant query at one time and a range query at
+//! `start + k * step` up to `end`, parsed by `promql-parser`, evaluated over one snapshot.
+
+use std::time::{Duration, Instant};
+
+use promql_parser::parser::{self, Expr};
+use strata_engine::Snapshot;
+
+use crate::error::{PromqlError, Result};
+use crate::eval::Evaluator;
+use crate::eval::value::{Steps, Value};
+use crate::model::labels::Labels;
+use crate::options::{MAX_POINTS_PER_SERIES, PromqlOptions};
+
+/// A query's answer, in the shapes of Prometheus' `resultType`s. Times in ns.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QueryResult {
+    Scalar(i64, f64),
+    String(i64, String),
+    /// `(labels, time, value)`, in evaluation order.
+    Vector(Vec<(Labels, i64, f64)>),
+    /// `(labels, [(time, value)])`, sorted by labels.
+    Matrix(Vec<(Labels, Vec<(i64, f64)>)>),
+}
+
+/// Parses `query`; a syntax error is `bad_data`.
+pub fn parse(query: &str) -> Result<Expr> {
+    // The parser is a dependency: a panic inside it must not take the request down.
+    match std::panic::catch_unwind(|| parser::parse(query)) {
+        Ok(Ok(expr)) => Ok(expr),
+        Ok(Err(e)) => Err(PromqlError::bad(format!("parse error: {e}"))),
+        Err(_) => Err(PromqlError::bad(
+            "parse error: the query could not be parsed",
+        )),
+    }
+}
+
+/// Prometheus' `parseDuration`: float seconds or a duration string (`1m0s`, `5m`, `1h30m`).
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    if let Ok(d) = s.parse::<f64>() {
+        if !d.is_finite() || d < 0.0 || d * 1e9 > 9.2e18 {
+            return None;
+        }
+        return Some(Duration::from_nanos((d * 1e9) as u64));
+    }
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return None;
+    }
+    std::panic::catch_unwind(|| promql_parser::util::parse_duration(s))
+        .ok()?
+        .ok()
+}
+
+fn deadline(options: &PromqlOptions, timeout: Option<Duration>) -> Instant {
+    let limit = timeout.map_or(options.timeout, |t| t.min(options.timeout));
+    Instant::now() + limit
+}
+
+/// `query` at `time` (ns).
+pub fn instant_query(
+    snapshot: &Snapshot,
+    options: &PromqlOptions,
+    query: &str,
+    time: i64,
+    timeout: Option<Duration>,
+) -> Result<QueryResult> {
+    let expr = parse(query)?;
+    let steps = Steps::instant(time);
+    let ev = Evaluator::new(snapshot, options, steps, deadline(options, timeout));
+    Ok(match ev.eval(&expr, &steps)? {
+        Value::Scalar(v) => QueryResult::Scalar(time, v.first().copied().unwrap_or(f64::NAN)),
+        Value::String(s) => QueryResult::String(time, s),
+        Value::Vector(series) => QueryResult::Vector(
+            series
+                .into_iter()
+                .filter_map(|s| s.points.first().map(|&(_, v)| (s.labels, time, v)))
+                .collect(),
+        ),
+        Value::Matrix(series) => QueryResult::Matrix(
+            series
+                .into_iter()
+                .map(|s| {
+                    (
+                        s.labels,
+                        s.samples.into_iter().map(|x| (x.t, x.v)).collect(),
+                    )
+                })
+                .collect(),
+        ),
+    })
+}
+
+/// `query` at every `start + k * step <= end` (ns); always a matrix.
+pub fn range_query(
+    snapshot: &Snapshot,
+    options: &PromqlOptions,
+    query: &str,
+    start: i64,
+    end: i64,
+    step: i64,
+    timeout: Option<Duration>,
+) -> Result<QueryResult> {
+    if end < start {
+        return Err(PromqlError::bad(
+            "end timestamp must not be before start time",
+        ));
+    }
+    if step <= 0 {
+        return Err(PromqlError::bad(
+            "zero or negative query resolution step widths are not accepted. Try a positive integer",
+        ));
+    }
+    if (end - start) / step > MAX_POINTS_PER_SERIES {
+        return Err(PromqlError::bad(
+            "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)",
+        ));
+    }
+    let expr = parse(query)?;
+    match expr.value_type() {
+        parser::value::ValueType::Vector | parser::value::ValueType::Scalar => {}
+        other => {
+            return Err(PromqlError::bad(format!(
+                "invalid expression type \"{}\" for range query, must be Scalar or instant Vector",
+                type_word(other)
+            )));
+        }
+    }
+    let steps = Steps {
+        start,
+        step,
+        count: ((end - start) / step) as usize + 1,
+    };
+    let ev = Evaluator::new(snapshot, options, steps, deadline(options, timeout));
+    let mut out = match ev.eval(&expr, &steps)? {
+        Value::Scalar(v) => vec![(
+            Labels::default(),
+            v.into_iter()
+                .enumerate()
+                .map(|(k, v)| (steps.at(k), v))
+                .collect(),
+        )],
+        Value::Vector(series) => series
+            .into_iter()
+            .filter(|s| !s.points.is_empty())
+            .map(|s| {
+                let points = s
+                    .points
+                    .iter()
+                    .map(|&(k, v)| (steps.at(k as usize), v))
+                    .collect();
+                (s.labels, points)
+            })
+            .collect(),
+        other => {
+            return Err(PromqlError::bad(format!(
+                "invalid expression type \"{}\" for range query, must be Scalar or instant Vector",
+                other.type_name()
+            )));
+        }
+    };
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(QueryResult::Matrix(out))
+}
+
+fn type_word(t: parser::value::ValueType) -> &'static str {
+    match t {
+        parser::value::ValueType::Matrix => "range vector",
+        parser::value::ValueType::String => "string",
+        parser::value::ValueType::Scalar => "scalar",
+        parser::value::ValueType::Vector => "instant vector",
+    }
+}
