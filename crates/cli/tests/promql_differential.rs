@@ -487,6 +487,50 @@ fn compare(q: &str, what: &str, prom: &Value, ours: &Value, keep_order: bool) ->
     (!diff.is_empty()).then_some(diff)
 }
 
+/// Starts Prometheus on a free port with its files under `dir` and `extra` appended to its
+/// configuration; waits until it is ready.
+fn start_prometheus(bin: &Path, dir: &Path, extra: &str) -> (String, Reaper) {
+    std::fs::create_dir_all(dir).unwrap();
+    let port = free_port();
+    let config = dir.join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!("global:\n  evaluation_interval: 1m\n{extra}"),
+    )
+    .unwrap();
+    let log_path = dir.join("prometheus.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let child = Command::new(bin)
+        .arg(format!("--config.file={}", config.display()))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.join("tsdb").display()
+        ))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .arg("--web.enable-remote-write-receiver")
+        .arg("--storage.tsdb.retention.time=100y")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let reaper = Reaper(child);
+    let url = format!("http://127.0.0.1:{port}");
+    let ready = wait_for(Duration::from_secs(60), || {
+        agent()
+            .get(&format!("{url}/-/ready"))
+            .call()
+            .ok()
+            .filter(|r| r.status() == 200)
+            .map(|_| ())
+    });
+    assert!(
+        ready.is_some(),
+        "Prometheus did not start: {}",
+        std::fs::read_to_string(&log_path).unwrap_or_default()
+    );
+    (url, reaper)
+}
+
 #[test]
 fn promql_answers_match_prometheus() {
     let bin = Path::new("/usr/bin/prometheus");
@@ -496,38 +540,14 @@ fn promql_answers_match_prometheus() {
     }
     let strata = Server::start(&[]);
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let config = dir.path().join("prometheus.yml");
-    std::fs::write(&config, "global:\n  evaluation_interval: 1m\n").unwrap();
-    let log = std::fs::File::create(dir.path().join("prometheus.log")).unwrap();
-    let child = Command::new(bin)
-        .arg(format!("--config.file={}", config.display()))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            dir.path().join("tsdb").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .arg("--web.enable-remote-write-receiver")
-        .arg("--storage.tsdb.retention.time=100y")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    let _reaper = Reaper(child);
-    let prom = format!("http://127.0.0.1:{port}");
-    let ready = wait_for(Duration::from_secs(60), || {
-        agent()
-            .get(&format!("{prom}/-/ready"))
-            .call()
-            .ok()
-            .filter(|r| r.status() == 200)
-            .map(|_| ())
-    });
-    assert!(
-        ready.is_some(),
-        "Prometheus did not start: {}",
-        std::fs::read_to_string(dir.path().join("prometheus.log")).unwrap_or_default()
+    let (prom, _reaper) = start_prometheus(bin, &dir.path().join("writer"), "");
+    // A second Prometheus with no data of its own, reading everything back from Strata.
+    let reader_config = format!(
+        "remote_read:\n  - url: {}/api/v1/read\n    read_recent: true\n",
+        strata.url("")
     );
+    let (reader, _reader_reaper) =
+        start_prometheus(bin, &dir.path().join("reader"), &reader_config);
     let data = dataset();
     write_all(&prom, &data);
     write_all(&strata.url(""), &data);
@@ -557,6 +577,14 @@ fn promql_answers_match_prometheus() {
             }
             compared += 1;
         }
+        // Prometheus reading Strata by remote read answers as Prometheus over its own data.
+        let params = [("query", q.clone()), ("time", secs(instants[1]))];
+        let p = get(&prom, "/api/v1/query", &params);
+        let r = get(&reader, "/api/v1/query", &params);
+        if let Some(d) = compare(&q, "remote-read instant", &p, &r, ordered(&q)) {
+            failures.push_str(&d);
+        }
+        compared += 1;
         for (start, end, step) in ranges {
             let params = [
                 ("query", q.clone()),

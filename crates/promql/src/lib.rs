@@ -24,6 +24,8 @@ pub mod model;
 pub mod options;
 pub mod query;
 pub mod select;
+#[doc(hidden)]
+pub mod testdata;
 
 pub use error::{PromqlError, Result};
 pub use model::labels::{Labels, METRIC_NAME};

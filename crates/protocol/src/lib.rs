@@ -7,6 +7,7 @@
 //! - [`line`](mod@line): InfluxDB line protocol (parser and writer).
 //! - [`json`]: the `/write` JSON body (one point object or an array of them).
 //! - [`remote_write`]: Prometheus remote write 1.0 (snappy + protobuf).
+//! - [`remote_read`]: Prometheus remote read 1.0 (samples responses).
 //! - [`point`]: the parsed point types shared by all formats.
 //! - [`precision`]: timestamp precision and checked conversion to nanoseconds.
 //! - [`error`]: the crate's single error type.
@@ -30,6 +31,7 @@ pub mod json;
 pub mod line;
 pub mod point;
 pub mod precision;
+pub mod remote_read;
 pub mod remote_write;
 
 pub use error::ProtocolError;

@@ -25,10 +25,11 @@ use promql_parser::parser::{AtModifier, Expr, Offset, VectorSelector};
 use strata_engine::Snapshot;
 
 use crate::error::{PromqlError, Result};
+use crate::model::labels::Labels;
 use crate::options::PromqlOptions;
 use crate::select::samples::{Sample, is_stale, load_into};
 use crate::select::series::{select_series, selector_matchers};
-use value::{RangeSeries, Series, Steps, Value};
+use value::{Series, Steps, Value};
 
 /// One query's evaluation state.
 pub struct Evaluator<'a> {
@@ -86,7 +87,7 @@ impl<'a> Evaluator<'a> {
             Expr::VectorSelector(vs) => Ok(Value::Vector(self.vector_selector(vs, steps)?)),
             Expr::MatrixSelector(_) | Expr::Subquery(_) => {
                 let input = self.range_input(expr, steps)?;
-                Ok(Value::Matrix(input.at_single_step(steps)))
+                Ok(Value::Matrix(input.at_single_step(self, steps)?))
             }
             Expr::Aggregate(a) => self.aggregate(a, steps),
             Expr::Binary(b) => self.binary(b, steps),
@@ -104,11 +105,17 @@ impl<'a> Evaluator<'a> {
         Ok(())
     }
 
-    /// Counts `n` more samples held, failing past the limit as Prometheus does.
+    /// Counts `n` more samples kept (results), failing past the limit as Prometheus does.
     fn hold(&self, n: usize) -> Result<()> {
         let total = self.samples.get().saturating_add(n);
         self.samples.set(total);
-        if total > self.options.max_samples {
+        self.check_held(0)
+    }
+
+    /// Fails if the samples kept plus `loading` more (one series' range, about to be
+    /// released) pass the limit.
+    fn check_held(&self, loading: usize) -> Result<()> {
+        if self.samples.get().saturating_add(loading) > self.options.max_samples {
             return Err(PromqlError::exec(
                 "query processing would load too many samples into memory in query execution",
             ));
@@ -130,24 +137,28 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// Samples of a selector's series in `[mint, maxt]`, with their labels.
-    fn load(&self, vs: &VectorSelector, mint: i64, maxt: i64) -> Result<Vec<RangeSeries>> {
+    /// Calls `f` with each selected series' labels and samples in `[mint, maxt]`, one series
+    /// at a time (the sample buffer is reused, so memory holds one series' range at most).
+    fn for_each_series(
+        &self,
+        vs: &VectorSelector,
+        mint: i64,
+        maxt: i64,
+        mut f: impl FnMut(Labels, &[Sample]) -> Result<()>,
+    ) -> Result<()> {
         let matchers = selector_matchers(vs.name.as_deref(), &vs.matchers)?;
         let selected = select_series(self.snapshot.catalog(), &matchers);
-        let mut out = Vec::with_capacity(selected.len());
+        let mut samples = Vec::new();
         for s in selected {
             self.check_deadline()?;
-            let mut samples = Vec::new();
+            samples.clear();
             load_into(self.snapshot, s.id, &s.field, mint, maxt, &mut samples)?;
-            self.hold(samples.len())?;
+            self.check_held(samples.len())?;
             if !samples.is_empty() {
-                out.push(RangeSeries {
-                    labels: s.labels,
-                    samples,
-                });
+                f(s.labels, &samples)?;
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     fn vector_selector(&self, vs: &VectorSelector, steps: &Steps) -> Result<Vec<Series>> {
@@ -156,22 +167,21 @@ impl<'a> Evaluator<'a> {
         let lookback = duration_ns(self.options.lookback_delta);
         let first = self.reference(steps.start, at, offset);
         let last = self.reference(steps.end(), at, offset);
-        let loaded = self.load(vs, first.saturating_sub(lookback), last)?;
-        let mut out = Vec::with_capacity(loaded.len());
-        for rs in loaded {
-            let points = instant_points(
-                &rs.samples,
-                steps,
-                |t| self.reference(t, at, offset),
-                lookback,
-            );
-            if !points.is_empty() {
-                out.push(Series {
-                    labels: rs.labels,
-                    points,
-                });
-            }
-        }
+        let mut out = Vec::new();
+        self.for_each_series(
+            vs,
+            first.saturating_sub(lookback),
+            last,
+            |labels, samples| {
+                let points =
+                    instant_points(samples, steps, |t| self.reference(t, at, offset), lookback);
+                if !points.is_empty() {
+                    self.hold(points.len())?;
+                    out.push(Series { labels, points });
+                }
+                Ok(())
+            },
+        )?;
         Ok(out)
     }
 }

@@ -1,23 +1,39 @@
 //! Range vectors: a range selector's or a subquery's samples, read as one window per step.
 //! The window at step `t` is the closed `[r - range, r]` with `r = (@ or t) - offset`.
+//!
+//! A range selector's series are read one at a time ([`RangeInput::for_each`]): a function
+//! over `rate(x[5m])` of ten thousand series holds one series' samples at once, not all.
 
-use promql_parser::parser::Expr;
 use promql_parser::parser::value::ValueType;
+use promql_parser::parser::{Expr, VectorSelector};
 
 use super::value::{RangeSeries, Steps, Value};
 use super::{Evaluator, duration_ns, offset_ns};
 use crate::error::{PromqlError, Result};
+use crate::model::labels::Labels;
 use crate::select::samples::{Sample, is_stale};
 
-/// A range vector's series and how each step's window is cut from them.
-pub struct RangeInput {
-    pub series: Vec<RangeSeries>,
+/// Where a range vector's samples come from.
+enum Source<'e> {
+    /// Read from storage in `[mint, maxt]`, staleness markers left out.
+    Selector {
+        vs: &'e VectorSelector,
+        mint: i64,
+        maxt: i64,
+    },
+    /// A subquery's evaluated series.
+    Evaluated(Vec<RangeSeries>),
+}
+
+/// A range vector and how each step's window is cut from it.
+pub struct RangeInput<'e> {
+    source: Source<'e>,
     pub range: i64,
     offset: i64,
     at: Option<i64>,
 }
 
-impl RangeInput {
+impl RangeInput<'_> {
     /// The end of the window at step time `t`.
     pub fn window_end(&self, t: i64) -> i64 {
         self.at.unwrap_or(t).saturating_sub(self.offset)
@@ -28,7 +44,35 @@ impl RangeInput {
         self.at.is_some()
     }
 
-    /// For each step, the index range of `samples` inside its window.
+    /// Calls `f` with each series' labels and samples, one series at a time.
+    pub fn for_each(
+        &self,
+        ev: &Evaluator<'_>,
+        mut f: impl FnMut(&Labels, &[Sample]) -> Result<()>,
+    ) -> Result<()> {
+        match &self.source {
+            Source::Selector { vs, mint, maxt } => {
+                let mut kept: Vec<Sample> = Vec::new();
+                ev.for_each_series(vs, *mint, *maxt, |labels, samples| {
+                    kept.clear();
+                    kept.extend(samples.iter().filter(|x| !is_stale(x.v)));
+                    if kept.is_empty() {
+                        return Ok(());
+                    }
+                    f(&labels, &kept)
+                })
+            }
+            Source::Evaluated(series) => {
+                for s in series {
+                    ev.check_deadline()?;
+                    f(&s.labels, &s.samples)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// For each step, the samples inside its window.
     pub fn windows<'s>(
         &'s self,
         samples: &'s [Sample],
@@ -55,38 +99,49 @@ impl RangeInput {
     }
 
     /// The range vector itself at the one step of an instant query.
-    pub fn at_single_step(self, steps: &Steps) -> Vec<RangeSeries> {
+    pub fn at_single_step(&self, ev: &Evaluator<'_>, steps: &Steps) -> Result<Vec<RangeSeries>> {
         let end = self.window_end(steps.start);
         let start = end.saturating_sub(self.range);
-        self.series
-            .into_iter()
-            .filter_map(|mut s| {
-                s.samples.retain(|x| x.t >= start && x.t <= end);
-                (!s.samples.is_empty()).then_some(s)
-            })
-            .collect()
+        let mut out = Vec::new();
+        self.for_each(ev, |labels, samples| {
+            let inside: Vec<Sample> = samples
+                .iter()
+                .copied()
+                .filter(|x| x.t >= start && x.t <= end)
+                .collect();
+            if !inside.is_empty() {
+                ev.hold(inside.len())?;
+                out.push(RangeSeries {
+                    labels: labels.clone(),
+                    samples: inside,
+                });
+            }
+            Ok(())
+        })?;
+        Ok(out)
     }
 }
 
 impl Evaluator<'_> {
     /// The range vector `expr` (a range selector or a subquery, maybe in parentheses) for
     /// the windows of every step.
-    pub(super) fn range_input(&self, expr: &Expr, steps: &Steps) -> Result<RangeInput> {
+    pub(super) fn range_input<'e>(&self, expr: &'e Expr, steps: &Steps) -> Result<RangeInput<'e>> {
         match expr {
             Expr::Paren(p) => self.range_input(&p.expr, steps),
             Expr::MatrixSelector(ms) => {
                 let at = self.at_time(ms.vs.at.as_ref());
                 let offset = offset_ns(ms.vs.offset.as_ref());
                 let range = duration_ns(ms.range);
-                let first = self.reference(steps.start, at, offset);
-                let last = self.reference(steps.end(), at, offset);
-                let mut series = self.load(&ms.vs, first.saturating_sub(range), last)?;
-                for s in &mut series {
-                    s.samples.retain(|x| !is_stale(x.v));
-                }
-                series.retain(|s| !s.samples.is_empty());
+                let mint = self
+                    .reference(steps.start, at, offset)
+                    .saturating_sub(range);
+                let maxt = self.reference(steps.end(), at, offset);
                 Ok(RangeInput {
-                    series,
+                    source: Source::Selector {
+                        vs: &ms.vs,
+                        mint,
+                        maxt,
+                    },
                     range,
                     offset,
                     at,
@@ -118,9 +173,18 @@ impl Evaluator<'_> {
                 let count = if last < start {
                     0
                 } else {
-                    ((last - start) / step) as usize + 1
+                    (i128::from(last) - i128::from(start)) / i128::from(step) + 1
                 };
-                let inner = Steps { start, step, count };
+                if count > i128::from(crate::options::MAX_POINTS_PER_SERIES) * 100 {
+                    return Err(PromqlError::exec(format!(
+                        "subquery would evaluate at {count} steps: use a larger subquery step"
+                    )));
+                }
+                let inner = Steps {
+                    start,
+                    step,
+                    count: count as usize,
+                };
                 let series = match self.eval(&sq.expr, &inner)? {
                     Value::Vector(v) => v,
                     other => {
@@ -145,7 +209,7 @@ impl Evaluator<'_> {
                     })
                     .collect();
                 Ok(RangeInput {
-                    series,
+                    source: Source::Evaluated(series),
                     range,
                     offset,
                     at,
@@ -162,7 +226,6 @@ impl Evaluator<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::labels::Labels;
 
     #[test]
     fn windows_are_closed_at_both_ends() {
@@ -173,10 +236,7 @@ mod tests {
             })
             .collect();
         let input = RangeInput {
-            series: vec![RangeSeries {
-                labels: Labels::default(),
-                samples: samples.clone(),
-            }],
+            source: Source::Evaluated(Vec::new()),
             range: 20,
             offset: 0,
             at: None,

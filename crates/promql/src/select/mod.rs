@@ -2,5 +2,6 @@
 //! their samples in a time range.
 
 pub mod matchers;
+pub mod raw;
 pub mod samples;
 pub mod series;

@@ -36,6 +36,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/series",
             get(prometheus::series).post(prometheus::series),
         )
+        .route("/api/v1/read", post(prometheus::read))
         .route(
             "/api/v1/query",
             get(prometheus::query).post(prometheus::query),

@@ -110,11 +110,12 @@ impl Evaluator<'_> {
             "absent_over_time" => {
                 let input = self.range_input(arg(0)?, steps)?;
                 let mut present = vec![false; steps.count];
-                for s in &input.series {
-                    for (k, w) in input.windows(&s.samples, steps) {
+                input.for_each(self, |_, samples| {
+                    for (k, w) in input.windows(samples, steps) {
                         present[k] |= !w.is_empty();
                     }
-                }
+                    Ok(())
+                })?;
                 Ok(Value::Vector(absent(arg(0)?, present.into_iter())))
             }
             "sort" | "sort_desc" => {
@@ -160,35 +161,36 @@ impl Evaluator<'_> {
         };
         let input = self.range_input(range_arg, steps)?;
         let keep_name = name == "last_over_time";
-        let mut out = Vec::with_capacity(input.series.len());
-        for s in &input.series {
-            self.check_deadline()?;
+        let mut out = Vec::new();
+        input.for_each(self, |labels, samples| {
             let mut points = Vec::new();
-            for (k, samples) in input.windows(&s.samples, steps) {
-                if samples.is_empty() {
+            for (k, window) in input.windows(samples, steps) {
+                if window.is_empty() {
                     continue;
                 }
                 let t = steps.at(k);
-                let window = over_range::Window {
-                    samples,
+                let w = over_range::Window {
+                    samples: window,
                     end: input.window_end(t),
                     range: input.range,
                     eval_time: if input.has_at() { self.query_start } else { t },
                     param: params[k],
                 };
-                if let Some(v) = f(&window) {
+                if let Some(v) = f(&w) {
                     points.push((k as u32, v));
                 }
             }
             if !points.is_empty() {
+                self.hold(points.len())?;
                 let labels = if keep_name {
-                    s.labels.clone()
+                    labels.clone()
                 } else {
-                    s.labels.clone().without_name()
+                    labels.clone().without_name()
                 };
                 out.push(Series { labels, points });
             }
-        }
+            Ok(())
+        })?;
         // Each input series gives its own output series: equal labels are an error.
         let mut seen = hashbrown::HashSet::with_capacity(out.len());
         if out.iter().any(|s| !seen.insert(&s.labels)) {
@@ -236,7 +238,7 @@ impl Evaluator<'_> {
                 last,
                 &mut samples,
             )?;
-            self.hold(samples.len())?;
+            self.check_held(samples.len())?;
             let mut points = Vec::new();
             for k in 0..steps.count {
                 let r = self.reference(steps.at(k), at, offset);

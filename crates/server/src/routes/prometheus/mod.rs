@@ -9,6 +9,7 @@
 mod meta;
 mod params;
 mod query;
+mod remote_read;
 mod response;
 
 use std::time::Instant;
@@ -24,6 +25,7 @@ pub use meta::{
     tsdb_status,
 };
 pub use query::{query, query_range};
+pub use remote_read::read;
 
 use crate::body;
 use crate::state::AppState;
