@@ -146,6 +146,17 @@ const QUERIES: &[&str] = &[
     "sum(flaky)",
     "count_over_time(gappy[10m])",
     "rate(gappy[10m])",
+    "ratio",
+    "max(ratio)",
+    "min_over_time(ratio[5m])",
+    "avg_over_time(ratio[5m])",
+    "ratio > 0.5",
+    "sum by (instance) (rate(ratio[5m]))",
+    "quantile(0.5, ratio)",
+    "topk(1, ratio)",
+    "bottomk(1, ratio)",
+    "topk(2, up)",
+    "changes(ratio[10m])",
     // Errors.
     "sum(",
     "rate(temperature)",
@@ -271,6 +282,20 @@ fn dataset() -> Vec<(Labels, Vec<(f64, i64)>)> {
                 samples,
             ));
         }
+    }
+    // A gauge with NaN values (real ones, not staleness markers).
+    for inst in ["i1", "i2"] {
+        let samples = (0..SAMPLES)
+            .map(|k| {
+                let v = if k % 37 == 5 {
+                    f64::NAN
+                } else {
+                    rng.below(1000) as f64 / 1000.0
+                };
+                (v, time(&mut rng, k))
+            })
+            .collect();
+        out.push((l(&[("__name__", "ratio"), ("instance", inst)]), samples));
     }
     let stale = f64::from_bits(STALE);
     let mut flaky = Vec::new();

@@ -17,12 +17,12 @@ fn declared_routes() -> Vec<(String, String)> {
         "/../server/src/routes/mod.rs"
     ))
     .unwrap();
+    // Routes may span lines (rustfmt breaks long ones): read the source as one line.
+    let flat: String = src.split_whitespace().collect::<Vec<_>>().join("");
     let mut routes = Vec::new();
-    for line in src.lines() {
-        let Some(rest) = line.trim().strip_prefix(".route(\"") else {
-            continue;
-        };
-        let (path, rest) = rest.split_once('"').unwrap();
+    for part in flat.split(".route(\"").skip(1) {
+        let (path, rest) = part.split_once('"').unwrap();
+        let rest = rest.split(".fallback(").next().unwrap_or(rest);
         for method in ["get", "post", "put", "delete", "patch"] {
             if rest.contains(&format!("{method}(")) {
                 routes.push((method.to_uppercase(), path.to_string()));
@@ -60,14 +60,44 @@ fn example(method: &str, path: &str) -> (String, Option<Vec<u8>>) {
         ("GET", "/api/v1/tags/{key}/values") => {
             ("/api/v1/tags/host/values?measurement=sec".into(), None)
         }
+        ("POST", "/api/v1/read") => (path.into(), Some(remote_read_body())),
+        ("GET", "/api/v1/query") => ("/api/v1/query?query=1".into(), None),
+        ("POST", "/api/v1/query") => (path.into(), Some(b"query=1".to_vec())),
+        ("GET", "/api/v1/query_range") => (
+            "/api/v1/query_range?query=1&start=0&end=10&step=1".into(),
+            None,
+        ),
+        ("POST", "/api/v1/query_range") => {
+            (path.into(), Some(b"query=1&start=0&end=10&step=1".to_vec()))
+        }
+        ("GET", "/api/v1/series") => ("/api/v1/series?match%5B%5D=sec".into(), None),
+        ("POST", "/api/v1/labels") => (path.into(), Some(b"start=0".to_vec())),
+        ("GET", "/api/v1/label/{name}/values") => ("/api/v1/label/host/values".into(), None),
+        ("GET", "/api/v1/query_exemplars" | "/api/v1/format_query") => {
+            (format!("{path}?query=up"), None)
+        }
+        ("POST", "/api/v1/query_exemplars" | "/api/v1/format_query") => {
+            (path.into(), Some(b"query=up".to_vec()))
+        }
         ("GET", p) => (p.into(), None),
         (m, p) => panic!("no example request for {m} {p}: add one"),
     }
 }
 
+/// The Prometheus API routes whose POST body is a form.
+const FORM_ROUTES: [&str; 5] = [
+    "/api/v1/query",
+    "/api/v1/query_range",
+    "/api/v1/labels",
+    "/api/v1/query_exemplars",
+    "/api/v1/format_query",
+];
+
 fn content_type(path: &str) -> &'static str {
-    if path.starts_with("/api/v1/write") {
+    if path.starts_with("/api/v1/write") || path.starts_with("/api/v1/read") {
         "application/x-protobuf"
+    } else if FORM_ROUTES.contains(&path) {
+        "application/x-www-form-urlencoded"
     } else if path.starts_with("/write") || path.starts_with("/api/v2/write") {
         "text/plain"
     } else {
@@ -77,7 +107,7 @@ fn content_type(path: &str) -> &'static str {
 
 fn headers_for(path: &str) -> Vec<(&'static str, &'static str)> {
     let mut h = vec![("Content-Type", content_type(path))];
-    if path.starts_with("/api/v1/write") {
+    if path.starts_with("/api/v1/write") || path.starts_with("/api/v1/read") {
         h.push(("Content-Encoding", "snappy"));
     }
     h
@@ -89,6 +119,24 @@ fn remote_write_body(n: usize) -> Vec<u8> {
     let job = "x".repeat(64);
     let labels = [("__name__", "sec_rw"), ("job", job.as_str())];
     common::remote_write_body(&[(&labels, &vec![(1.0, 1_000); n])])
+}
+
+/// A remote-read request for every `sec_rw` sample.
+fn remote_read_body() -> Vec<u8> {
+    use strata_protocol::remote_read::{LabelMatcher, Query, ReadRequest, encode_request};
+    encode_request(&ReadRequest {
+        queries: vec![Query {
+            start_timestamp_ms: 0,
+            end_timestamp_ms: 10_000,
+            matchers: vec![LabelMatcher {
+                r#type: 0,
+                name: "__name__".into(),
+                value: "sec_rw".into(),
+            }],
+        }],
+        accepted_response_types: vec![0],
+    })
+    .unwrap()
 }
 
 #[test]
@@ -172,7 +220,7 @@ fn every_route_with_a_body_bounds_it_compressed_and_decompressed() {
             "chunked POST {url}: {text}"
         );
 
-        if path == "/api/v1/write" {
+        if path == "/api/v1/write" || path == "/api/v1/read" {
             // Snappy: a body announcing more than the bound is refused before inflating, both
             // a real one (20,000 samples: over 64 KiB of protobuf in under 16 KiB) and a
             // 6-byte one announcing 1 GiB.

@@ -9,6 +9,8 @@ pub struct PromqlOptions {
     pub lookback_delta: Duration,
     /// Most samples one query may hold in memory at once (`--query.max-samples`).
     pub max_samples: usize,
+    /// Most series one selector may select.
+    pub max_series: usize,
     /// Longest a query may run unless the request asks for less (`--query.timeout`).
     pub timeout: Duration,
     /// Step of a subquery written without one (`global.evaluation_interval`).
@@ -20,6 +22,7 @@ impl Default for PromqlOptions {
         PromqlOptions {
             lookback_delta: Duration::from_secs(300),
             max_samples: 50_000_000,
+            max_series: 1_000_000,
             timeout: Duration::from_secs(120),
             default_subquery_step: Duration::from_secs(60),
         }

@@ -131,6 +131,14 @@ pub struct ServeArgs {
     #[arg(long, env = "STRATA_QUERY_TIMEOUT", value_name = "DURATION")]
     pub query_timeout: Option<HumanDuration>,
 
+    /// Most samples one PromQL query may hold at once (422 above). [default: 50000000]
+    #[arg(long, env = "STRATA_QUERY_MAX_SAMPLES", value_name = "N")]
+    pub query_max_samples: Option<usize>,
+
+    /// Most series one PromQL selector may select (422 above). [default: 1000000]
+    #[arg(long, env = "STRATA_QUERY_MAX_SERIES", value_name = "N")]
+    pub query_max_series: Option<usize>,
+
     /// Largest request body as sent (413 above). [default: 32MiB]
     #[arg(long, env = "STRATA_MAX_BODY_BYTES", value_name = "SIZE")]
     pub max_body_bytes: Option<ByteSize>,
@@ -242,6 +250,8 @@ impl ServeArgs {
         set(&mut cfg.shutdown_timeout, &self.shutdown_timeout);
         set(&mut cfg.query_lookback_delta, &self.query_lookback_delta);
         set(&mut cfg.query_timeout, &self.query_timeout);
+        set(&mut cfg.query_max_samples, &self.query_max_samples);
+        set(&mut cfg.query_max_series, &self.query_max_series);
         // A token given here replaces the file's token source of either kind.
         if self.auth_token.is_some() {
             cfg.auth_token = self.auth_token.clone();

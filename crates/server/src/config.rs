@@ -61,6 +61,12 @@ pub struct ServerConfig {
     /// `query_timeout`: longest a PromQL query may run (default `2m`, Prometheus'
     /// `--query.timeout`); a request's `timeout` can only shorten it.
     pub query_timeout: HumanDuration,
+    /// `query_max_samples`: most samples one PromQL query may hold at once (default
+    /// 50,000,000, Prometheus' `--query.max-samples`); more is a 422.
+    pub query_max_samples: usize,
+    /// `query_max_series`: most series one PromQL selector may select (default 1,000,000);
+    /// more is a 422.
+    pub query_max_series: usize,
     /// `[limits]`.
     pub limits: Limits,
     /// Test hook, not a TOML key and not documented: sleep this long inside every flush and
@@ -149,6 +155,8 @@ impl Default for ServerConfig {
             shutdown_timeout: HumanDuration(Duration::from_secs(30)),
             query_lookback_delta: HumanDuration(Duration::from_secs(300)),
             query_timeout: HumanDuration(Duration::from_secs(120)),
+            query_max_samples: 50_000_000,
+            query_max_series: 1_000_000,
             limits: Limits::default(),
             test_slow_background: None,
         }

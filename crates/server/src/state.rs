@@ -46,6 +46,8 @@ impl AppState {
                 promql: strata_promql::PromqlOptions {
                     lookback_delta: config.query_lookback_delta.0,
                     timeout: config.query_timeout.0,
+                    max_samples: config.query_max_samples,
+                    max_series: config.query_max_series,
                     ..Default::default()
                 },
             }),

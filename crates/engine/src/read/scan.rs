@@ -124,6 +124,8 @@ pub(crate) struct ScanTable<'s> {
 pub struct ColumnScan<'s> {
     tables: Vec<ScanTable<'s>>,
     cache: &'s BlockCache,
+    /// Whether blocks decoded here are added to the cache.
+    fill_cache: bool,
     start: i64,
     end: i64,
     pieces: Vec<Piece>,
@@ -140,7 +142,7 @@ impl<'s> ColumnScan<'s> {
         tables: Vec<ScanTable<'s>>,
         mut pieces: Vec<Piece>,
         mems: Vec<ColumnData>,
-        cache: &'s BlockCache,
+        (cache, fill_cache): (&'s BlockCache, bool),
         (start, end): (i64, i64),
     ) -> ColumnScan<'s> {
         for (i, data) in mems.into_iter().enumerate() {
@@ -165,6 +167,7 @@ impl<'s> ColumnScan<'s> {
         ColumnScan {
             tables,
             cache,
+            fill_cache,
             start,
             end,
             pieces,
@@ -291,13 +294,13 @@ impl<'s> ColumnScan<'s> {
             return Ok(Chunk::empty());
         };
         let dec = &mut self.dec;
-        let data = self
-            .cache
-            .block_or_load((st.table.meta.id, block.offset), || {
-                let mut data = ColumnData::new(value_type);
-                st.table.reader.read_block(&block, dec, &mut data)?;
-                Ok(data)
-            })?;
+        let data =
+            self.cache
+                .block_or_load((st.table.meta.id, block.offset), self.fill_cache, || {
+                    let mut data = ColumnData::new(value_type);
+                    st.table.reader.read_block(&block, dec, &mut data)?;
+                    Ok(data)
+                })?;
         let range = data.range_indices(self.start, self.end);
         let chunk = Chunk { data, range };
         if st.tombstones.is_empty() {

@@ -35,6 +35,8 @@ pub struct Snapshot {
     /// The version's data tables in merge order (oldest data first), sorted once here rather
     /// than on every read.
     tables: Arc<[Arc<TableHandle>]>,
+    /// Whether scans add the blocks they decode to the block cache.
+    fill_cache: bool,
 }
 
 /// How many points [`Snapshot::read_columns`] returns per field: all in range, or the
@@ -63,7 +65,16 @@ impl Snapshot {
             partition_width,
             rollup_windows,
             tables,
+            fill_cache: true,
         }
+    }
+
+    /// This snapshot with scans that do not add decoded blocks to the block cache (blocks
+    /// already there are still used): for reads of many series over long ranges, which would
+    /// otherwise evict the hot blocks and pay for evicting them (RocksDB's `fill_cache`).
+    pub fn without_cache_fill(mut self) -> Self {
+        self.fill_cache = false;
+        self
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -98,7 +109,7 @@ impl Snapshot {
                 Vec::new(),
                 Vec::new(),
                 Vec::new(),
-                &self.cache,
+                (&self.cache, self.fill_cache),
                 (start, end),
             )
         }))
@@ -187,7 +198,13 @@ impl Snapshot {
                     .iter()
                     .filter_map(|m| m.read(series, field, start, end))
                     .collect();
-                ColumnScan::new(tables, pieces, mems, &self.cache, (start, end))
+                ColumnScan::new(
+                    tables,
+                    pieces,
+                    mems,
+                    (&self.cache, self.fill_cache),
+                    (start, end),
+                )
             })
             .collect())
     }

@@ -99,17 +99,22 @@ impl BlockCache {
         self.put(key, Cached::Columns(columns), w);
     }
 
-    /// The block at `key`, decoded by `load` (and cached) on a miss.
+    /// The block at `key`, decoded by `load` on a miss, and then cached if `fill` (a large
+    /// one-off scan passes `false`, so it neither evicts the hot blocks nor pays for their
+    /// eviction).
     pub fn block_or_load(
         &self,
         key: BlockKey,
+        fill: bool,
         load: impl FnOnce() -> crate::Result<ColumnData>,
     ) -> crate::Result<Arc<ColumnData>> {
         if let Some(b) = self.get(key) {
             return Ok(b);
         }
         let b = Arc::new(load()?);
-        self.insert(key, b.clone());
+        if fill {
+            self.insert(key, b.clone());
+        }
         Ok(b)
     }
 

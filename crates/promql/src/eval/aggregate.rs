@@ -210,8 +210,9 @@ fn finish(op: u16, acc: Acc) -> f64 {
     }
 }
 
-/// `topk` / `bottomk`: per group and step the `k` largest (smallest) values, NaN last; the
-/// chosen series keep their labels.
+/// `topk` / `bottomk`: per group and step the `k` largest (smallest) values; the chosen
+/// series keep their labels. Chosen as Prometheus chooses, through the same binary heap
+/// (Go's `container/heap`) fed in the same order, so that ties fall the same way.
 fn top_bottom(
     input: &[Series],
     group_of: &[usize],
@@ -227,7 +228,7 @@ fn top_bottom(
             points: Vec::new(),
         })
         .collect();
-    let mut per_group: Vec<Vec<(u32, f64)>> = vec![Vec::new(); group_count];
+    let mut heaps: Vec<Vec<(u32, f64)>> = vec![Vec::new(); group_count];
     for (step, at_step) in by_step(input, steps.count).into_iter().enumerate() {
         let kf = k[step];
         if kf.is_nan() || kf.abs() >= 9.2e18 {
@@ -239,28 +240,74 @@ fn top_bottom(
         if want < 1 {
             continue;
         }
-        for g in per_group.iter_mut() {
-            g.clear();
+        for h in heaps.iter_mut() {
+            h.clear();
         }
         for (i, v) in at_step {
-            per_group[group_of[i as usize]].push((i, v));
-        }
-        for g in per_group.iter_mut() {
-            g.sort_by(|a, b| {
-                let (x, y) = (a.1, b.1);
-                match (x.is_nan(), y.is_nan()) {
-                    (true, true) => std::cmp::Ordering::Equal,
-                    (true, false) => std::cmp::Ordering::Greater,
-                    (false, true) => std::cmp::Ordering::Less,
-                    _ if top => y.total_cmp(&x),
-                    _ => x.total_cmp(&y),
+            let heap = &mut heaps[group_of[i as usize]];
+            if (heap.len() as i64) < want {
+                heap.push((i, v));
+                let last = heap.len() - 1;
+                heap_up(heap, last, top);
+            } else if let Some(&(_, min)) = heap.first() {
+                let replace = if top { min < v } else { min > v };
+                // Prometheus 2.42 replaces a NaN minimum by anything, NaN included.
+                if replace || min.is_nan() {
+                    heap[0] = (i, v);
+                    if want > 1 {
+                        heap_fix_root(heap, top);
+                    }
                 }
-            });
-            for &(i, v) in g.iter().take(want.min(g.len() as i64) as usize) {
+            }
+        }
+        for heap in &heaps {
+            for &(i, v) in heap {
                 out[i as usize].points.push((step as u32, v));
             }
         }
     }
     out.retain(|s| !s.points.is_empty());
     Ok(out)
+}
+
+/// Prometheus' heap order: NaN first, then ascending (`topk`) or descending (`bottomk`).
+fn heap_less(a: f64, b: f64, top: bool) -> bool {
+    if a.is_nan() {
+        return true;
+    }
+    if top { a < b } else { a > b }
+}
+
+/// Go's `heap.Push` after the append: sift element `j` up.
+fn heap_up(h: &mut [(u32, f64)], mut j: usize, top: bool) {
+    while j > 0 {
+        let i = (j - 1) / 2;
+        if !heap_less(h[j].1, h[i].1, top) {
+            break;
+        }
+        h.swap(i, j);
+        j = i;
+    }
+}
+
+/// Go's `heap.Fix(h, 0)`: sift the root down (it can only go down from the root).
+fn heap_fix_root(h: &mut [(u32, f64)], top: bool) {
+    let n = h.len();
+    let mut i = 0;
+    loop {
+        let j1 = 2 * i + 1;
+        if j1 >= n {
+            break;
+        }
+        let mut j = j1;
+        let j2 = j1 + 1;
+        if j2 < n && heap_less(h[j2].1, h[j1].1, top) {
+            j = j2;
+        }
+        if !heap_less(h[j].1, h[i].1, top) {
+            break;
+        }
+        h.swap(i, j);
+        i = j;
+    }
 }

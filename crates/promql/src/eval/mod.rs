@@ -18,7 +18,7 @@ mod functions;
 mod range;
 pub mod value;
 
-use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use promql_parser::parser::{AtModifier, Expr, Offset, VectorSelector};
@@ -31,16 +31,25 @@ use crate::select::samples::{Sample, is_stale, load_into};
 use crate::select::series::{select_series, selector_matchers};
 use value::{Series, Steps, Value};
 
+/// Selectors of more series than this read around the block cache.
+const BULK_SERIES: usize = 1000;
+
+/// Selectors of at least this many series are read and folded on several threads.
+const PARALLEL_SERIES: usize = 512;
+
 /// One query's evaluation state.
 pub struct Evaluator<'a> {
     snapshot: &'a Snapshot,
+    /// The same snapshot, reading without filling the block cache: for selectors of more
+    /// than [`BULK_SERIES`] series, whose blocks would only evict the hot ones.
+    bulk: Snapshot,
     options: &'a PromqlOptions,
     /// The query's own start and end (what `@ start()` and `@ end()` mean), in ns.
     query_start: i64,
     query_end: i64,
     deadline: Instant,
     /// Samples loaded so far, against [`PromqlOptions::max_samples`].
-    samples: Cell<usize>,
+    samples: AtomicUsize,
 }
 
 impl<'a> Evaluator<'a> {
@@ -52,11 +61,12 @@ impl<'a> Evaluator<'a> {
     ) -> Self {
         Evaluator {
             snapshot,
+            bulk: snapshot.clone().without_cache_fill(),
             options,
             query_start: query.start,
             query_end: query.end(),
             deadline,
-            samples: Cell::new(0),
+            samples: AtomicUsize::new(0),
         }
     }
 
@@ -107,15 +117,14 @@ impl<'a> Evaluator<'a> {
 
     /// Counts `n` more samples kept (results), failing past the limit as Prometheus does.
     fn hold(&self, n: usize) -> Result<()> {
-        let total = self.samples.get().saturating_add(n);
-        self.samples.set(total);
+        self.samples.fetch_add(n, Ordering::Relaxed);
         self.check_held(0)
     }
 
     /// Fails if the samples kept plus `loading` more (one series' range, about to be
     /// released) pass the limit.
     fn check_held(&self, loading: usize) -> Result<()> {
-        if self.samples.get().saturating_add(loading) > self.options.max_samples {
+        if self.samples.load(Ordering::Relaxed).saturating_add(loading) > self.options.max_samples {
             return Err(PromqlError::exec(
                 "query processing would load too many samples into memory in query execution",
             ));
@@ -137,6 +146,21 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// The selector's series, within the series limit.
+    fn select(&self, vs: &VectorSelector) -> Result<Vec<crate::select::series::SelectedSeries>> {
+        let matchers = selector_matchers(vs.name.as_deref(), &vs.matchers)?;
+        let selected = select_series(self.snapshot.catalog(), &matchers);
+        if selected.len() > self.options.max_series {
+            return Err(PromqlError::exec(format!(
+                "the selector {} matches {} series, over the limit of {} (query_max_series)",
+                Expr::VectorSelector(vs.clone()),
+                selected.len(),
+                self.options.max_series
+            )));
+        }
+        Ok(selected)
+    }
+
     /// Calls `f` with each selected series' labels and samples in `[mint, maxt]`, one series
     /// at a time (the sample buffer is reused, so memory holds one series' range at most).
     fn for_each_series(
@@ -146,13 +170,17 @@ impl<'a> Evaluator<'a> {
         maxt: i64,
         mut f: impl FnMut(Labels, &[Sample]) -> Result<()>,
     ) -> Result<()> {
-        let matchers = selector_matchers(vs.name.as_deref(), &vs.matchers)?;
-        let selected = select_series(self.snapshot.catalog(), &matchers);
+        let selected = self.select(vs)?;
+        let snapshot = if selected.len() > BULK_SERIES {
+            &self.bulk
+        } else {
+            self.snapshot
+        };
         let mut samples = Vec::new();
         for s in selected {
             self.check_deadline()?;
             samples.clear();
-            load_into(self.snapshot, s.id, &s.field, mint, maxt, &mut samples)?;
+            load_into(snapshot, s.id, &s.field, mint, maxt, &mut samples)?;
             self.check_held(samples.len())?;
             if !samples.is_empty() {
                 f(s.labels, &samples)?;
@@ -161,28 +189,86 @@ impl<'a> Evaluator<'a> {
         Ok(())
     }
 
+    /// `f` over each selected series' labels and samples in `[mint, maxt]`, the results in
+    /// the series' order. Large selections are split across the machine's cores, each thread
+    /// reading its share one series at a time with its own buffer.
+    fn map_series(
+        &self,
+        vs: &VectorSelector,
+        mint: i64,
+        maxt: i64,
+        f: impl Fn(&Labels, &[Sample]) -> Result<Option<Series>> + Sync,
+    ) -> Result<Vec<Series>> {
+        let selected = self.select(vs)?;
+        let snapshot = if selected.len() > BULK_SERIES {
+            &self.bulk
+        } else {
+            self.snapshot
+        };
+        let run = |part: &[crate::select::series::SelectedSeries]| -> Result<Vec<Series>> {
+            let mut samples = Vec::new();
+            let mut out = Vec::new();
+            for s in part {
+                self.check_deadline()?;
+                samples.clear();
+                load_into(snapshot, s.id, &s.field, mint, maxt, &mut samples)?;
+                self.check_held(samples.len())?;
+                if !samples.is_empty() {
+                    if let Some(series) = f(&s.labels, &samples)? {
+                        out.push(series);
+                    }
+                }
+            }
+            Ok(out)
+        };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if threads < 2 || selected.len() < PARALLEL_SERIES {
+            return run(&selected);
+        }
+        let per = selected.len().div_ceil(threads);
+        let parts: Vec<Result<Vec<Series>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = selected
+                .chunks(per)
+                .map(|part| scope.spawn(|| run(part)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(PromqlError::exec("an evaluation thread failed")))
+                })
+                .collect()
+        });
+        let mut out = Vec::new();
+        for part in parts {
+            out.extend(part?);
+        }
+        Ok(out)
+    }
+
     fn vector_selector(&self, vs: &VectorSelector, steps: &Steps) -> Result<Vec<Series>> {
         let at = self.at_time(vs.at.as_ref());
         let offset = offset_ns(vs.offset.as_ref());
         let lookback = duration_ns(self.options.lookback_delta);
         let first = self.reference(steps.start, at, offset);
         let last = self.reference(steps.end(), at, offset);
-        let mut out = Vec::new();
-        self.for_each_series(
+        self.map_series(
             vs,
             first.saturating_sub(lookback),
             last,
             |labels, samples| {
                 let points =
                     instant_points(samples, steps, |t| self.reference(t, at, offset), lookback);
-                if !points.is_empty() {
-                    self.hold(points.len())?;
-                    out.push(Series { labels, points });
+                if points.is_empty() {
+                    return Ok(None);
                 }
-                Ok(())
+                self.hold(points.len())?;
+                Ok(Some(Series {
+                    labels: labels.clone(),
+                    points,
+                }))
             },
-        )?;
-        Ok(out)
+        )
     }
 }
 

@@ -7,7 +7,7 @@
 use promql_parser::parser::value::ValueType;
 use promql_parser::parser::{Expr, VectorSelector};
 
-use super::value::{RangeSeries, Steps, Value};
+use super::value::{RangeSeries, Series, Steps, Value};
 use super::{Evaluator, duration_ns, offset_ns};
 use crate::error::{PromqlError, Result};
 use crate::model::labels::Labels;
@@ -68,6 +68,41 @@ impl RangeInput<'_> {
                     f(&s.labels, &s.samples)?;
                 }
                 Ok(())
+            }
+        }
+    }
+
+    /// `f` over each series (in parallel for large selections, see
+    /// [`Evaluator::map_series`]), the results in the series' order.
+    pub fn map(
+        &self,
+        ev: &Evaluator<'_>,
+        f: impl Fn(&Labels, &[Sample]) -> Result<Option<Series>> + Sync,
+    ) -> Result<Vec<Series>> {
+        match &self.source {
+            Source::Selector { vs, mint, maxt } => {
+                ev.map_series(vs, *mint, *maxt, |labels, samples| {
+                    if !samples.iter().any(|x| is_stale(x.v)) {
+                        return f(labels, samples);
+                    }
+                    let kept: Vec<Sample> =
+                        samples.iter().copied().filter(|x| !is_stale(x.v)).collect();
+                    if kept.is_empty() {
+                        Ok(None)
+                    } else {
+                        f(labels, &kept)
+                    }
+                })
+            }
+            Source::Evaluated(series) => {
+                let mut out = Vec::new();
+                for s in series {
+                    ev.check_deadline()?;
+                    if let Some(r) = f(&s.labels, &s.samples)? {
+                        out.push(r);
+                    }
+                }
+                Ok(out)
             }
         }
     }

@@ -15,7 +15,6 @@ use super::{Evaluator, offset_ns};
 use crate::error::{PromqlError, Result};
 use crate::model::labels::{Labels, METRIC_NAME};
 use crate::select::samples::{is_stale, load_into};
-use crate::select::series::{select_series, selector_matchers};
 use histogram::{Bucket, bucket_quantile};
 
 /// The φ-quantile of `values` as Prometheus computes it (NaNs sort first).
@@ -161,8 +160,7 @@ impl Evaluator<'_> {
         };
         let input = self.range_input(range_arg, steps)?;
         let keep_name = name == "last_over_time";
-        let mut out = Vec::new();
-        input.for_each(self, |labels, samples| {
+        let out = input.map(self, |labels, samples| {
             let mut points = Vec::new();
             for (k, window) in input.windows(samples, steps) {
                 if window.is_empty() {
@@ -180,16 +178,16 @@ impl Evaluator<'_> {
                     points.push((k as u32, v));
                 }
             }
-            if !points.is_empty() {
-                self.hold(points.len())?;
-                let labels = if keep_name {
-                    labels.clone()
-                } else {
-                    labels.clone().without_name()
-                };
-                out.push(Series { labels, points });
+            if points.is_empty() {
+                return Ok(None);
             }
-            Ok(())
+            self.hold(points.len())?;
+            let labels = if keep_name {
+                labels.clone()
+            } else {
+                labels.clone().without_name()
+            };
+            Ok(Some(Series { labels, points }))
         })?;
         // Each input series gives its own output series: equal labels are an error.
         let mut seen = hashbrown::HashSet::with_capacity(out.len());
@@ -226,9 +224,8 @@ impl Evaluator<'_> {
         let lookback = super::duration_ns(self.options.lookback_delta);
         let first = self.reference(steps.start, at, offset);
         let last = self.reference(steps.end(), at, offset);
-        let matchers = selector_matchers(vs.name.as_deref(), &vs.matchers)?;
         let mut out = Vec::new();
-        for s in select_series(self.snapshot.catalog(), &matchers) {
+        for s in self.select(vs)? {
             let mut samples = Vec::new();
             load_into(
                 self.snapshot,

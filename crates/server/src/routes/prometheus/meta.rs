@@ -5,7 +5,7 @@
 
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Uri, header};
+use axum::http::{HeaderMap, Method, Uri, header};
 use axum::response::{IntoResponse, Response};
 use strata_promql::{PromqlError, metadata};
 
@@ -67,15 +67,22 @@ pub async fn label_values(
 }
 
 /// `GET|POST /api/v1/series`; a JSON-bodied POST is Strata's own route.
-pub async fn series(state: State<AppState>, uri: Uri, headers: HeaderMap, body: Body) -> Response {
-    let json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("application/json")
-        });
+pub async fn series(
+    state: State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let json = method == Method::POST
+        && headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("application/json")
+            });
     if json {
         return crate::routes::meta::series(state, headers, body)
             .await

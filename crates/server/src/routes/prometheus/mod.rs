@@ -47,16 +47,17 @@ where
         Err(e) => return e.into_response(),
     };
     let task = tokio::task::spawn_blocking(move || {
-        let bytes = body::decode(bytes, encoding.as_deref(), state.limits())
-            .map_err(|e| PromqlError::BadData(e.to_string()))?;
+        // A body over the decompression bound is the server's 413, as on every route.
+        let bytes = body::decode(bytes, encoding.as_deref(), state.limits())?;
         let params = Params::from_request(&uri, &headers, &bytes);
         let started = Instant::now();
         let out = f(&state, &params);
         state.metrics().record_query(started.elapsed());
-        out
+        Ok::<_, crate::error::ServerError>(out)
     });
     let result = match task.await {
-        Ok(r) => r,
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => return e.into_response(),
         Err(e) => Err(PromqlError::Execution(format!("query task failed: {e}"))),
     };
     match result {

@@ -1,7 +1,8 @@
 //! `POST /api/v1/read`: Prometheus remote read, so a Prometheus server can use Strata as
 //! long-term storage for queries as well as for writes. Answers raw samples
-//! (`SAMPLES`); an undecodable body is a 400, a bad matcher a 400, an over-limit read a 422,
-//! each as plain text as Prometheus answers them.
+//! (`SAMPLES`). An undecodable body or one over the decompression bound gets remote write's
+//! answers (400, 413, in Strata's JSON error shape); a bad matcher is a plain-text 400 and an
+//! over-limit read a plain-text 422, as Prometheus answers them.
 
 use axum::body::Body;
 use axum::extract::State;
@@ -9,10 +10,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use strata_promql::PromqlError;
 use strata_promql::select::raw::{MatchKind, matcher, raw_samples};
-use strata_protocol::remote_read::{self, MatchType, QueryResult, ReadResponse};
+use strata_protocol::remote_read::{self, MatchType, QueryResult, ReadRequest, ReadResponse};
 use strata_protocol::remote_write::{Label, Sample, TimeSeries};
 
 use crate::body;
+use crate::error::{BodyFormat, ServerError};
 use crate::state::AppState;
 
 fn text(status: StatusCode, msg: String) -> Response {
@@ -30,7 +32,19 @@ pub async fn read(State(state): State<AppState>, headers: HeaderMap, body_in: Bo
         Ok(b) => b,
         Err(e) => return e.into_response(),
     };
-    let task = tokio::task::spawn_blocking(move || answer(&state, &bytes));
+    let max = state.limits().max_decompressed_bytes.as_usize();
+    let request = match remote_read::decode(&bytes, max) {
+        Ok(r) => r,
+        // Undecodable or over the bound: the same answers as remote write's.
+        Err(error) => {
+            return ServerError::Protocol {
+                format: BodyFormat::RemoteWrite,
+                error,
+            }
+            .into_response();
+        }
+    };
+    let task = tokio::task::spawn_blocking(move || answer(&state, &request));
     match task.await {
         Ok(Ok(body)) => (
             StatusCode::OK,
@@ -52,10 +66,7 @@ pub async fn read(State(state): State<AppState>, headers: HeaderMap, body_in: Bo
     }
 }
 
-fn answer(state: &AppState, bytes: &[u8]) -> Result<Vec<u8>, PromqlError> {
-    let max = state.limits().max_decompressed_bytes.as_usize();
-    let request =
-        remote_read::decode(bytes, max).map_err(|e| PromqlError::BadData(e.to_string()))?;
+fn answer(state: &AppState, request: &ReadRequest) -> Result<Vec<u8>, PromqlError> {
     let snapshot = state.engine().snapshot();
     let mut results = Vec::with_capacity(request.queries.len());
     for q in &request.queries {
