@@ -73,6 +73,9 @@ const QUERIES: &[&str] = &[
     "stddev_over_time(temperature[10m])",
     "stdvar_over_time(temperature[10m])",
     "quantile_over_time(0.75, temperature[10m])",
+    "holt_winters(temperature[10m], 0.3, 0.6)",
+    "holt_winters(http_requests_total[5m], 0.5, 0.1)",
+    "holt_winters(temperature[10m], 1.5, 0.5)",
     "absent(nonexistent{job=\"x\"})",
     "absent(temperature)",
     "absent_over_time(flaky[2m])",
@@ -169,7 +172,7 @@ const QUERIES: &[&str] = &[
 
 /// Queries whose instant results are ordered.
 fn ordered(q: &str) -> bool {
-    q.starts_with("sort")
+    q.starts_with("sort") || q.starts_with("topk(3")
 }
 
 /// A deterministic generator (64-bit LCG).

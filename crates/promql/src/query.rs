@@ -23,8 +23,28 @@ pub enum QueryResult {
     Matrix(Vec<(Labels, Vec<(i64, f64)>)>),
 }
 
+/// Functions of Prometheus 2.42 the parser does not know (it follows 3.x, where
+/// `holt_winters` became `double_exponential_smoothing`), registered once.
+fn register_2x_functions() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        use promql_parser::parser::Function;
+        use promql_parser::parser::value::ValueType;
+        let holt_winters = Function::new(
+            "holt_winters",
+            vec![ValueType::Matrix, ValueType::Scalar, ValueType::Scalar],
+            0,
+            ValueType::Vector,
+            false,
+        );
+        // Only fails on a clash with a built-in, which this name is not.
+        let _ = promql_parser::parser::register_extra_functions(vec![holt_winters]);
+    });
+}
+
 /// Parses `query`; a syntax error is `bad_data`.
 pub fn parse(query: &str) -> Result<Expr> {
+    register_2x_functions();
     // The parser is a dependency: a panic inside it must not take the request down.
     match std::panic::catch_unwind(|| parser::parse(query)) {
         Ok(Ok(expr)) => Ok(expr),

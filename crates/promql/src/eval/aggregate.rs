@@ -266,6 +266,38 @@ fn top_bottom(
             }
         }
     }
+    if steps.count == 1 {
+        // An instant answer lists each group's choice best first (NaN last), groups in
+        // order of appearance, as Prometheus sorts its heaps.
+        let mut order: Vec<(usize, u32, f64)> = heaps
+            .iter()
+            .enumerate()
+            .flat_map(|(g, h)| h.iter().map(move |&(i, v)| (g, i, v)))
+            .collect();
+        let first_seen: Vec<usize> = {
+            let mut first = vec![usize::MAX; group_count];
+            for (i, &g) in group_of.iter().enumerate() {
+                first[g] = first[g].min(i);
+            }
+            first
+        };
+        order.sort_by(|a, b| {
+            first_seen[a.0]
+                .cmp(&first_seen[b.0])
+                .then_with(|| match (a.2.is_nan(), b.2.is_nan()) {
+                    (true, true) => std::cmp::Ordering::Equal,
+                    (true, false) => std::cmp::Ordering::Greater,
+                    (false, true) => std::cmp::Ordering::Less,
+                    _ if top => b.2.total_cmp(&a.2),
+                    _ => a.2.total_cmp(&b.2),
+                })
+        });
+        let mut taken: Vec<Option<Series>> = out.into_iter().map(Some).collect();
+        return Ok(order
+            .iter()
+            .filter_map(|&(_, i, _)| taken[i as usize].take())
+            .collect());
+    }
     out.retain(|s| !s.points.is_empty());
     Ok(out)
 }

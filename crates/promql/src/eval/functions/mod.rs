@@ -56,12 +56,13 @@ impl Evaluator<'_> {
                 .ok_or_else(|| PromqlError::bad(format!("missing argument {} of {name}()", i + 1)))
         };
         if let Some(f) = over_range::lookup(name) {
-            let (range_arg, param) = match name {
-                "quantile_over_time" => (arg(1)?, Some(arg(0)?)),
-                "predict_linear" => (arg(0)?, Some(arg(1)?)),
-                _ => (arg(0)?, None),
+            let (range_arg, param, param2) = match name {
+                "quantile_over_time" => (arg(1)?, Some(arg(0)?), None),
+                "predict_linear" => (arg(0)?, Some(arg(1)?), None),
+                "holt_winters" => (arg(0)?, Some(arg(1)?), Some(arg(2)?)),
+                _ => (arg(0)?, None, None),
             };
-            return self.range_function(name, f, range_arg, param, steps);
+            return self.range_function(name, f, range_arg, (param, param2), steps);
         }
         if let Some(f) = math::lookup(name) {
             let input = match args.first() {
@@ -151,13 +152,15 @@ impl Evaluator<'_> {
         name: &str,
         f: over_range::RangeFn,
         range_arg: &Expr,
-        param: Option<&Expr>,
+        (param, param2): (Option<&Expr>, Option<&Expr>),
         steps: &Steps,
     ) -> Result<Value> {
-        let params = match param {
-            Some(p) => self.eval(p, steps)?.into_scalar()?,
-            None => vec![0.0; steps.count],
+        let scalar = |p: Option<&Expr>| match p {
+            Some(p) => self.eval(p, steps)?.into_scalar(),
+            None => Ok(vec![0.0; steps.count]),
         };
+        let params = scalar(param)?;
+        let params2 = scalar(param2)?;
         let input = self.range_input(range_arg, steps)?;
         let keep_name = name == "last_over_time";
         let out = input.map(self, |labels, samples| {
@@ -167,12 +170,16 @@ impl Evaluator<'_> {
                     continue;
                 }
                 let t = steps.at(k);
+                if name == "holt_winters" {
+                    check_holt_winters(params[k], params2[k])?;
+                }
                 let w = over_range::Window {
                     samples: window,
                     end: input.window_end(t),
                     range: input.range,
                     eval_time: if input.has_at() { self.query_start } else { t },
                     param: params[k],
+                    param2: params2[k],
                 };
                 if let Some(v) = f(&w) {
                     points.push((k as u32, v));
@@ -436,6 +443,21 @@ impl Evaluator<'_> {
             .collect();
         Ok(Value::Vector(merge_same_labels(out)?))
     }
+}
+
+/// `holt_winters`' factors must lie strictly between 0 and 1 (Prometheus' messages).
+fn check_holt_winters(sf: f64, tf: f64) -> Result<()> {
+    if !(sf > 0.0 && sf < 1.0) {
+        return Err(PromqlError::exec(format!(
+            "invalid smoothing factor. Expected: 0 < sf < 1, got: {sf:.6}"
+        )));
+    }
+    if !(tf > 0.0 && tf < 1.0) {
+        return Err(PromqlError::exec(format!(
+            "invalid trend factor. Expected: 0 < tf < 1, got: {tf:.6}"
+        )));
+    }
+    Ok(())
 }
 
 /// Go's `strconv.ParseFloat` for the bucket bounds Prometheus writes (`+Inf`, `0.5`, `1e3`).

@@ -14,8 +14,10 @@ pub struct Window<'a> {
     /// The evaluation time, in ns (`predict_linear`'s intercept).
     pub eval_time: i64,
     /// The function's scalar argument at this step (`quantile_over_time`'s φ,
-    /// `predict_linear`'s t).
+    /// `predict_linear`'s t, `holt_winters`' smoothing factor).
     pub param: f64,
+    /// A second scalar argument (`holt_winters`' trend factor).
+    pub param2: f64,
 }
 
 /// A range function.
@@ -42,6 +44,7 @@ pub fn lookup(name: &str) -> Option<RangeFn> {
         "present_over_time" => |w| nonempty(w).map(|_| 1.0),
         "stddev_over_time" => |w| nonempty(w).map(|s| variance(s).sqrt()),
         "stdvar_over_time" => |w| nonempty(w).map(variance),
+        "holt_winters" => holt_winters,
         "quantile_over_time" => |w| {
             nonempty(w).map(|s| {
                 let mut values: Vec<f64> = s.iter().map(|x| x.v).collect();
@@ -166,6 +169,27 @@ fn predict_linear(w: &Window<'_>) -> Option<f64> {
     Some(slope * w.param + intercept)
 }
 
+/// `holt_winters(v, sf, tf)`: double exponential smoothing (the factors are checked by the
+/// caller).
+fn holt_winters(w: &Window<'_>) -> Option<f64> {
+    let s = w.samples;
+    if s.len() < 2 {
+        return None;
+    }
+    let (sf, tf) = (w.param, w.param2);
+    let (mut s0, mut s1) = (0.0f64, s[0].v);
+    let mut b = s[1].v - s[0].v;
+    for (i, x) in s.iter().enumerate().skip(1) {
+        let scaled = sf * x.v;
+        if i > 1 {
+            b = tf * (s1 - s0) + (1.0 - tf) * b;
+        }
+        let y = (1.0 - sf) * (s1 + b);
+        (s0, s1) = (s1, scaled + y);
+    }
+    Some(s1)
+}
+
 fn changes(w: &Window<'_>) -> Option<f64> {
     let s = nonempty(w)?;
     let n = s
@@ -243,6 +267,7 @@ mod tests {
             range: range * 1_000_000_000,
             eval_time: end * 1_000_000_000,
             param: 0.0,
+            param2: 0.0,
         }
     }
 
