@@ -42,9 +42,80 @@ fn register_2x_functions() {
     });
 }
 
+/// Refuses numbers used as durations or times (after `[`, a subquery's `:`, `offset` or
+/// `@`) that no duration holds: the parser turns them into a `Duration` with a function that
+/// panics on overflow (found by the `promql_eval` fuzz target).
+fn check_time_literals(query: &str) -> Result<()> {
+    let bytes = query.as_bytes();
+    let mut i = 0;
+    let mut prev_word = "";
+    let mut prev_char = b' ';
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c == b'"' || c == b'\'' || c == b'`' {
+            // Skip a string literal (escapes included).
+            let quote = c;
+            i += 1;
+            while i < bytes.len() && bytes[i] != quote {
+                i += if bytes[i] == b'\\' { 2 } else { 1 };
+            }
+            i += 1;
+            prev_char = quote;
+            continue;
+        }
+        if c.is_ascii_alphabetic() || c == b'_' {
+            let start = i;
+            while i < bytes.len()
+                && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b':')
+            {
+                i += 1;
+            }
+            prev_word = &query[start..i];
+            prev_char = b'a';
+            continue;
+        }
+        if c.is_ascii_digit() || (c == b'.' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit)) {
+            let start = i;
+            while i < bytes.len() {
+                let b = bytes[i];
+                let exp_sign = (b == b'+' || b == b'-') && matches!(bytes[i - 1], b'e' | b'E');
+                if b.is_ascii_alphanumeric() || b == b'.' || exp_sign {
+                    i += 1;
+                } else {
+                    break;
+                }
+            }
+            let timed = matches!(prev_char, b'[' | b':' | b'@' | b'-')
+                || prev_word.eq_ignore_ascii_case("offset");
+            if timed {
+                if let Ok(v) = query[start..i].parse::<f64>() {
+                    if !v.is_finite() || v.abs() > 1e15 {
+                        return Err(PromqlError::bad(format!(
+                            "parse error: {:?} is out of range for a duration or time",
+                            &query[start..i]
+                        )));
+                    }
+                }
+            }
+            prev_char = b'0';
+            prev_word = "";
+            continue;
+        }
+        if !c.is_ascii_whitespace() {
+            prev_char = c;
+            if c != b'-' {
+                prev_word = "";
+            }
+        }
+        i += 1;
+    }
+    Ok(())
+}
+
 /// Parses `query`; a syntax error is `bad_data`.
 pub fn parse(query: &str) -> Result<Expr> {
     register_2x_functions();
+    check_time_literals(query)?;
     // The parser is a dependency: a panic inside it must not take the request down.
     match std::panic::catch_unwind(|| parser::parse(query)) {
         Ok(Ok(expr)) => Ok(expr),
@@ -189,5 +260,33 @@ fn type_word(t: parser::value::ValueType) -> &'static str {
         parser::value::ValueType::String => "string",
         parser::value::ValueType::Scalar => "scalar",
         parser::value::ValueType::Vector => "instant vector",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn huge_time_literals_are_refused_not_panicked_on() {
+        for q in [
+            "sum(su[2000000000000000000000000000000000000000000000001834101687])",
+            "x offset 1e30",
+            "x offset -1e30",
+            "x @ 1e300",
+            "rate(x[5m:1e40])",
+        ] {
+            let e = parse(q).unwrap_err();
+            assert_eq!(e.error_type(), "bad_data", "{q}");
+        }
+        for q in [
+            "x > 1e30",
+            "job:rate5m:1e3",
+            "x[5m] offset 1h",
+            "x @ 1700000000",
+            "\"[1e99]\"",
+        ] {
+            assert!(check_time_literals(q).is_ok(), "{q}");
+        }
     }
 }

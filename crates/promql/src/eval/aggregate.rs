@@ -62,8 +62,7 @@ impl Evaluator<'_> {
             }
             T_QUANTILE => {
                 let q = self.scalar_param(a, steps)?;
-                let mut values: Vec<Vec<Vec<f64>>> =
-                    vec![vec![Vec::new(); steps.count]; groups.len()];
+                let mut values: Vec<Vec<Vec<f64>>> = self.dense(groups.len(), steps, Vec::new)?;
                 for (s, &g) in input.iter().zip(&group_of) {
                     for &(k, v) in &s.points {
                         values[g][k as usize].push(v);
@@ -111,7 +110,7 @@ impl Evaluator<'_> {
                 Ok(Value::Vector(out))
             }
             T_SUM | T_AVG | T_COUNT | T_MIN | T_MAX | T_GROUP | T_STDDEV | T_STDVAR => {
-                let mut accs: Vec<Vec<Option<Acc>>> = vec![vec![None; steps.count]; groups.len()];
+                let mut accs: Vec<Vec<Option<Acc>>> = self.dense(groups.len(), steps, || None)?;
                 for (s, &g) in input.iter().zip(&group_of) {
                     let row = &mut accs[g];
                     for &(k, v) in &s.points {

@@ -132,6 +132,18 @@ impl<'a> Evaluator<'a> {
         Ok(())
     }
 
+    /// One value per group and step, made by `init`, counted against the sample limit (a
+    /// `sum by (host)` over many hosts and steps holds that many partial results).
+    fn dense<T: Clone>(
+        &self,
+        groups: usize,
+        steps: &Steps,
+        init: impl Fn() -> T,
+    ) -> Result<Vec<Vec<T>>> {
+        self.check_held(groups.saturating_mul(steps.count))?;
+        Ok(vec![vec![init(); steps.count]; groups])
+    }
+
     /// The reference time of step `t` for a selector with this `@` and offset (ns).
     fn reference(&self, t: i64, at: Option<i64>, offset: i64) -> i64 {
         at.unwrap_or(t).saturating_sub(offset)

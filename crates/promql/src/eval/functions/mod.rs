@@ -417,8 +417,7 @@ impl Evaluator<'_> {
             series_group.push(Some(g));
             members.push((g, upper));
         }
-        let mut buckets: Vec<Vec<Vec<Bucket>>> =
-            vec![vec![Vec::new(); steps.count]; group_labels.len()];
+        let mut buckets: Vec<Vec<Vec<Bucket>>> = self.dense(group_labels.len(), steps, Vec::new)?;
         let mut m = 0;
         for (s, g) in input.iter().zip(&series_group) {
             let Some(g) = g else { continue };
