@@ -21,6 +21,9 @@ use crate::result::{FieldOut, QueryResult, SeriesResult};
 use crate::time::{check_precision, range_to_ns};
 use crate::window::Windowing;
 
+/// Queries over more series than this read without filling the block cache.
+const BULK_SERIES: u64 = 1000;
+
 /// What every output series of one query shares.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Ctx<'a> {
@@ -41,6 +44,21 @@ pub fn execute(
 ) -> Result<QueryResult, QueryError> {
     req.validate()?;
     check_precision(opts.precision_ns)?;
+    let catalog = snapshot.catalog();
+    let fields = plan_fields(catalog, req)?;
+    if fields.is_empty() {
+        return Ok(QueryResult::default());
+    }
+    let ids = match_series(catalog, &req.measurement, &req.filters)?;
+    // A query over many series reads around the block cache: its blocks would only evict
+    // the hot ones, and pay for evicting them (see `Snapshot::without_cache_fill`).
+    let bulk;
+    let snapshot = if ids.len() > BULK_SERIES {
+        bulk = snapshot.clone().without_cache_fill();
+        &bulk
+    } else {
+        snapshot
+    };
     let ctx = Ctx {
         snapshot,
         start_ns: range_to_ns(req.start, opts.precision_ns),
@@ -53,12 +71,6 @@ pub fn execute(
         Some(agg) => Some(Windowing::new(agg.every, opts.precision_ns, req.start)?),
         None => None,
     };
-    let catalog = snapshot.catalog();
-    let fields = plan_fields(catalog, req)?;
-    if fields.is_empty() {
-        return Ok(QueryResult::default());
-    }
-    let ids = match_series(catalog, &req.measurement, &req.filters)?;
     let outputs = plan_outputs(catalog, &ids, req.group_by.as_deref());
     let mut budget = Budget::new(opts.max_points);
     let mut series = Vec::new();
