@@ -12,10 +12,10 @@ mod common;
 
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{Server, agent, remote_write_body, wait_for};
+use common::{Reaper, Server, agent, free_port, remote_write_body, skip, wait_for};
 use serde_json::Value;
 
 /// 2026-01-01T00:00:00Z in ms.
@@ -323,31 +323,6 @@ fn dataset() -> Vec<(Labels, Vec<(f64, i64)>)> {
         gappy,
     ));
     out
-}
-
-/// Kills Prometheus when the test ends, however it ends.
-struct Reaper(Child);
-
-impl Drop for Reaper {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn skip(what: &str) {
-    if std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false") {
-        panic!("{what} is not installed, and under CI every real-peer test must run");
-    }
-    eprintln!("\nSKIPPED: {what} not installed\n");
 }
 
 /// Sends the data time-major, 30 minutes per request (Prometheus' head accepts samples up

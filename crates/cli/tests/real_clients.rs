@@ -9,20 +9,11 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{Server, wait_for};
+use common::{Reaper, Server, free_port, skip, wait_for};
 use serde_json::json;
-
-fn skip(what: &str) {
-    if std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false") {
-        panic!("{what} is not installed, and under CI every real-client test must run");
-    }
-    eprintln!("\n==================================================================");
-    eprintln!("SKIPPED: {what} not installed");
-    eprintln!("==================================================================\n");
-}
 
 #[test]
 fn influxdb_python_client_writes() {
@@ -70,24 +61,6 @@ fn influxdb_python_client_writes() {
         ts,
         vec![json!(1_700_000_000_000i64), json!(1_700_000_001_000i64)]
     );
-}
-
-/// Kills Prometheus when the test ends, however it ends.
-struct Reaper(Child);
-
-impl Drop for Reaper {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 #[test]

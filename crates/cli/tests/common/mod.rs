@@ -361,3 +361,33 @@ pub fn remote_write_body(series: &[RwSeries<'_>]) -> Vec<u8> {
     };
     encode(&req).unwrap()
 }
+
+/// A missing real client or peer: a loud SKIPPED line on a developer's machine, a failure
+/// under CI (`CI` set), so CI never passes without running the test.
+pub fn skip(what: &str) {
+    if std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false") {
+        panic!("{what} is not installed, and under CI every real-client test must run");
+    }
+    eprintln!("\n==================================================================");
+    eprintln!("SKIPPED: {what} not installed");
+    eprintln!("==================================================================\n");
+}
+
+/// Kills a child process (a peer server) when the test ends, however it ends.
+pub struct Reaper(pub Child);
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A loopback port free right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

@@ -265,14 +265,7 @@ impl Evaluator<'_> {
     }
 
     fn clamp_round(&self, name: &str, args: &[&Expr], steps: &Steps) -> Result<Value> {
-        let input = self
-            .eval(
-                args.first()
-                    .copied()
-                    .ok_or_else(|| PromqlError::bad(format!("missing argument of {name}()")))?,
-                steps,
-            )?
-            .into_vector()?;
+        let input = self.vector_arg(args, name, steps)?;
         let scalar = |i: usize, default: f64| -> Result<Vec<f64>> {
             match args.get(i) {
                 Some(a) => self.eval(a, steps)?.into_scalar(),
@@ -313,6 +306,15 @@ impl Evaluator<'_> {
         Ok(Value::Vector(merge_same_labels(out)?))
     }
 
+    /// The first argument, an instant vector.
+    fn vector_arg(&self, args: &[&Expr], func: &str, steps: &Steps) -> Result<Vec<Series>> {
+        let first = args
+            .first()
+            .copied()
+            .ok_or_else(|| PromqlError::bad(format!("missing argument of {func}()")))?;
+        self.eval(first, steps)?.into_vector()
+    }
+
     fn string_arg(&self, args: &[&Expr], i: usize, func: &str) -> Result<String> {
         match args.get(i) {
             Some(Expr::StringLiteral(s)) => Ok(s.val.clone()),
@@ -325,14 +327,7 @@ impl Evaluator<'_> {
     }
 
     fn label_replace(&self, args: &[&Expr], steps: &Steps) -> Result<Value> {
-        let input = self
-            .eval(
-                args.first()
-                    .copied()
-                    .ok_or_else(|| PromqlError::bad("missing argument of label_replace()"))?,
-                steps,
-            )?
-            .into_vector()?;
+        let input = self.vector_arg(args, "label_replace", steps)?;
         let dst = self.string_arg(args, 1, "label_replace")?;
         let replacement = self.string_arg(args, 2, "label_replace")?;
         let src = self.string_arg(args, 3, "label_replace")?;
@@ -363,14 +358,7 @@ impl Evaluator<'_> {
     }
 
     fn label_join(&self, args: &[&Expr], steps: &Steps) -> Result<Value> {
-        let input = self
-            .eval(
-                args.first()
-                    .copied()
-                    .ok_or_else(|| PromqlError::bad("missing argument of label_join()"))?,
-                steps,
-            )?
-            .into_vector()?;
+        let input = self.vector_arg(args, "label_join", steps)?;
         let dst = self.string_arg(args, 1, "label_join")?;
         let sep = self.string_arg(args, 2, "label_join")?;
         let srcs = (3..args.len())
