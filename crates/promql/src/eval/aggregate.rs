@@ -11,10 +11,10 @@ use promql_parser::parser::{AggregateExpr, Expr, LabelModifier};
 
 use super::Evaluator;
 use super::functions::quantile;
-use super::value::{Series, Steps, Value, by_step};
+use super::value::{Groups, Series, Steps, Value, by_step};
 use crate::error::{PromqlError, Result};
 use crate::model::labels::Labels;
-use crate::model::number::format_value;
+use crate::model::number::{cmp_nan_last, format_value};
 
 /// A running aggregate of one group at one step.
 #[derive(Debug, Clone, Copy)]
@@ -35,19 +35,12 @@ impl Evaluator<'_> {
                 None => Labels::default(),
             }
         };
-        // Groups in order of first appearance.
-        let mut index: hashbrown::HashMap<Labels, usize> = hashbrown::HashMap::new();
-        let mut groups: Vec<Labels> = Vec::new();
+        let mut groups = Groups::default();
         let group_of: Vec<usize> = input
             .iter()
-            .map(|s| {
-                let key = group_key(&s.labels);
-                *index.entry(key.clone()).or_insert_with(|| {
-                    groups.push(key);
-                    groups.len() - 1
-                })
-            })
+            .map(|s| groups.of(group_key(&s.labels)))
             .collect();
+        let groups = groups.labels;
         match op {
             T_TOPK | T_BOTTOMK => {
                 let k = self.scalar_param(a, steps)?;
@@ -88,19 +81,19 @@ impl Evaluator<'_> {
                     Some(Expr::StringLiteral(s)) => s.val.clone(),
                     _ => return Err(PromqlError::bad("count_values needs a string label name")),
                 };
-                let mut index: hashbrown::HashMap<Labels, usize> = hashbrown::HashMap::new();
+                let mut outputs = Groups::default();
                 let mut out: Vec<Series> = Vec::new();
                 for (k, at_step) in by_step(&input, steps.count).into_iter().enumerate() {
                     for (i, v) in at_step {
                         let mut labels = groups[group_of[i as usize]].clone();
                         labels.set(&label, &format_value(v));
-                        let o = *index.entry(labels.clone()).or_insert_with(|| {
+                        let o = outputs.of(labels);
+                        if o == out.len() {
                             out.push(Series {
-                                labels,
+                                labels: outputs.labels[o].clone(),
                                 points: Vec::new(),
                             });
-                            out.len() - 1
-                        });
+                        }
                         match out[o].points.last_mut() {
                             Some((last, c)) if *last == k as u32 => *c += 1.0,
                             _ => out[o].points.push((k as u32, 1.0)),
@@ -283,13 +276,7 @@ fn top_bottom(
         order.sort_by(|a, b| {
             first_seen[a.0]
                 .cmp(&first_seen[b.0])
-                .then_with(|| match (a.2.is_nan(), b.2.is_nan()) {
-                    (true, true) => std::cmp::Ordering::Equal,
-                    (true, false) => std::cmp::Ordering::Greater,
-                    (false, true) => std::cmp::Ordering::Less,
-                    _ if top => b.2.total_cmp(&a.2),
-                    _ => a.2.total_cmp(&b.2),
-                })
+                .then_with(|| cmp_nan_last(a.2, b.2, top))
         });
         let mut taken: Vec<Option<Series>> = out.into_iter().map(Some).collect();
         return Ok(order

@@ -111,7 +111,7 @@ impl Evaluator<'_> {
             (Value::Vector(l), Value::Vector(r)) => {
                 let matching = Matching::of(b.modifier.as_ref());
                 let out = match op {
-                    T_LAND | T_LOR | T_LUNLESS => set_operation(op, l, r, &matching, steps),
+                    T_LAND | T_LOR | T_LUNLESS => set_operation(op, l, r, &matching, steps)?,
                     _ => vector_vector(op, l, r, &matching, return_bool, steps)?,
                 };
                 Ok(Value::Vector(out))
@@ -174,7 +174,7 @@ fn set_operation(
     rhs: Vec<Series>,
     m: &Matching,
     steps: &Steps,
-) -> Vec<Series> {
+) -> Result<Vec<Series>> {
     let sig_l: Vec<Labels> = lhs.iter().map(|s| m.signature(&s.labels)).collect();
     let sig_r: Vec<Labels> = rhs.iter().map(|s| m.signature(&s.labels)).collect();
     let at_l = by_step(&lhs, steps.count);
@@ -215,7 +215,7 @@ fn set_operation(
             }
         }
     }
-    let mut out: Vec<Series> = lhs
+    let out: Vec<Series> = lhs
         .into_iter()
         .zip(out_l)
         .chain(rhs.into_iter().zip(out_r))
@@ -225,16 +225,9 @@ fn set_operation(
             points,
         })
         .collect();
-    // `or` may give one label set from both sides at different steps.
-    out = merge_or_keep(out);
-    out
-}
-
-fn merge_or_keep(series: Vec<Series>) -> Vec<Series> {
-    match merge_same_labels(series.clone()) {
-        Ok(merged) => merged,
-        Err(_) => series,
-    }
+    // `or` may give one label set from both sides at different steps (never at one step:
+    // a right series whose labels equal a left one's has its signature too).
+    merge_same_labels(out)
 }
 
 /// Arithmetic and comparisons between two vectors.

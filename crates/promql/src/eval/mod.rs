@@ -173,37 +173,60 @@ impl<'a> Evaluator<'a> {
         Ok(selected)
     }
 
-    /// Calls `f` with each selected series' labels and samples in `[mint, maxt]`, one series
-    /// at a time (the sample buffer is reused, so memory holds one series' range at most).
-    fn for_each_series(
-        &self,
-        vs: &VectorSelector,
-        mint: i64,
-        maxt: i64,
-        mut f: impl FnMut(Labels, &[Sample]) -> Result<()>,
-    ) -> Result<()> {
-        let selected = self.select(vs)?;
-        let snapshot = if selected.len() > BULK_SERIES {
+    /// The snapshot to read `n` selected series from: large selections read around the
+    /// block cache.
+    fn snapshot_for(&self, n: usize) -> &Snapshot {
+        if n > BULK_SERIES {
             &self.bulk
         } else {
             self.snapshot
-        };
+        }
+    }
+
+    /// Reads `part` one series at a time (one reused sample buffer, so memory holds one
+    /// series' range at most) and calls `f` with each series' labels and samples in
+    /// `[mint, maxt]`; series without samples there are skipped.
+    fn read_series(
+        &self,
+        snapshot: &Snapshot,
+        part: &[crate::select::series::SelectedSeries],
+        (mint, maxt): (i64, i64),
+        mut f: impl FnMut(&Labels, &[Sample]) -> Result<()>,
+    ) -> Result<()> {
         let mut samples = Vec::new();
-        for s in selected {
+        for s in part {
             self.check_deadline()?;
             samples.clear();
             load_into(snapshot, s.id, &s.field, mint, maxt, &mut samples)?;
             self.check_held(samples.len())?;
             if !samples.is_empty() {
-                f(s.labels, &samples)?;
+                f(&s.labels, &samples)?;
             }
         }
         Ok(())
     }
 
+    /// Calls `f` with each selected series' labels and samples in `[mint, maxt]`, in order,
+    /// on this thread.
+    fn for_each_series(
+        &self,
+        vs: &VectorSelector,
+        mint: i64,
+        maxt: i64,
+        f: impl FnMut(&Labels, &[Sample]) -> Result<()>,
+    ) -> Result<()> {
+        let selected = self.select(vs)?;
+        self.read_series(
+            self.snapshot_for(selected.len()),
+            &selected,
+            (mint, maxt),
+            f,
+        )
+    }
+
     /// `f` over each selected series' labels and samples in `[mint, maxt]`, the results in
     /// the series' order. Large selections are split across the machine's cores, each thread
-    /// reading its share one series at a time with its own buffer.
+    /// reading its share with its own buffer.
     fn map_series(
         &self,
         vs: &VectorSelector,
@@ -212,25 +235,13 @@ impl<'a> Evaluator<'a> {
         f: impl Fn(&Labels, &[Sample]) -> Result<Option<Series>> + Sync,
     ) -> Result<Vec<Series>> {
         let selected = self.select(vs)?;
-        let snapshot = if selected.len() > BULK_SERIES {
-            &self.bulk
-        } else {
-            self.snapshot
-        };
+        let snapshot = self.snapshot_for(selected.len());
         let run = |part: &[crate::select::series::SelectedSeries]| -> Result<Vec<Series>> {
-            let mut samples = Vec::new();
             let mut out = Vec::new();
-            for s in part {
-                self.check_deadline()?;
-                samples.clear();
-                load_into(snapshot, s.id, &s.field, mint, maxt, &mut samples)?;
-                self.check_held(samples.len())?;
-                if !samples.is_empty() {
-                    if let Some(series) = f(&s.labels, &samples)? {
-                        out.push(series);
-                    }
-                }
-            }
+            self.read_series(snapshot, part, (mint, maxt), |labels, samples| {
+                out.extend(f(labels, samples)?);
+                Ok(())
+            })?;
             Ok(out)
         };
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());

@@ -59,7 +59,7 @@ impl RangeInput<'_> {
                     if kept.is_empty() {
                         return Ok(());
                     }
-                    f(&labels, &kept)
+                    f(labels, &kept)
                 })
             }
             Source::Evaluated(series) => {

@@ -145,6 +145,33 @@ pub(crate) fn duplicate_labelset() -> PromqlError {
     PromqlError::exec("vector cannot contain metrics with the same labelset")
 }
 
+/// Label sets numbered in order of first appearance (aggregation groups, output series).
+#[derive(Debug, Default)]
+pub struct Groups {
+    pub labels: Vec<Labels>,
+    index: hashbrown::HashMap<Labels, usize, foldhash::fast::RandomState>,
+}
+
+impl Groups {
+    /// The number of `key`, numbering it if it is new.
+    pub fn of(&mut self, key: Labels) -> usize {
+        if let Some(&g) = self.index.get(&key) {
+            return g;
+        }
+        self.labels.push(key.clone());
+        self.index.insert(key, self.labels.len() - 1);
+        self.labels.len() - 1
+    }
+
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+}
+
 /// The series' values laid out by step: for each step, `(series index, value)`.
 pub fn by_step(series: &[Series], steps: usize) -> Vec<Vec<(u32, f64)>> {
     let mut out: Vec<Vec<(u32, f64)>> = vec![Vec::new(); steps];

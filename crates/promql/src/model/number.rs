@@ -13,6 +13,19 @@ pub fn format_value(v: f64) -> String {
     }
 }
 
+/// Orders values ascending (or descending), NaN last either way: Prometheus' order for
+/// `sort`, `sort_desc` and the listing of `topk`/`bottomk` answers.
+pub fn cmp_nan_last(a: f64, b: f64, descending: bool) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        _ if descending => b.total_cmp(&a),
+        _ => a.total_cmp(&b),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,10 +10,11 @@ mod over_range;
 use promql_parser::parser::{Call, Expr};
 use regex::Regex;
 
-use super::value::{Series, Steps, Value, by_step, duplicate_labelset, merge_same_labels};
+use super::value::{Groups, Series, Steps, Value, by_step, duplicate_labelset, merge_same_labels};
 use super::{Evaluator, offset_ns};
 use crate::error::{PromqlError, Result};
 use crate::model::labels::{Labels, METRIC_NAME};
+use crate::model::number::cmp_nan_last;
 use crate::select::samples::{is_stale, load_into};
 use histogram::{Bucket, bucket_quantile};
 
@@ -124,16 +125,7 @@ impl Evaluator<'_> {
                 if steps.count == 1 {
                     let desc = name == "sort_desc";
                     let value = |s: &Series| s.points.first().map_or(f64::NAN, |p| p.1);
-                    input.sort_by(|a, b| {
-                        let (x, y) = (value(a), value(b));
-                        match (x.is_nan(), y.is_nan()) {
-                            (true, true) => std::cmp::Ordering::Equal,
-                            (true, false) => std::cmp::Ordering::Greater,
-                            (false, true) => std::cmp::Ordering::Less,
-                            _ if desc => y.total_cmp(&x),
-                            _ => x.total_cmp(&y),
-                        }
-                    });
+                    input.sort_by(|a, b| cmp_nan_last(value(a), value(b), desc));
                 }
                 Ok(Value::Vector(input))
             }
@@ -337,11 +329,7 @@ impl Evaluator<'_> {
                 "invalid regular expression in label_replace(): {pattern}: {e}"
             ))
         })?;
-        if !is_label_name(&dst) {
-            return Err(PromqlError::exec(format!(
-                "invalid destination label name in label_replace(): {dst}"
-            )));
-        }
+        check_destination(&dst, "label_replace")?;
         let out = input
             .into_iter()
             .map(|mut s| {
@@ -364,11 +352,7 @@ impl Evaluator<'_> {
         let srcs = (3..args.len())
             .map(|i| self.string_arg(args, i, "label_join"))
             .collect::<Result<Vec<_>>>()?;
-        if !is_label_name(&dst) {
-            return Err(PromqlError::exec(format!(
-                "invalid destination label name in label_join(): {dst}"
-            )));
-        }
+        check_destination(&dst, "label_join")?;
         let out = input
             .into_iter()
             .map(|mut s| {
@@ -388,33 +372,25 @@ impl Evaluator<'_> {
         let q = self.eval(q, steps)?.into_scalar()?;
         let input = self.eval(v, steps)?.into_vector()?;
         // Group the bucket series by their labels without `le` and the name.
-        let mut groups: hashbrown::HashMap<Labels, usize> = hashbrown::HashMap::new();
-        let mut group_labels = Vec::new();
-        let mut members: Vec<(usize, f64)> = Vec::with_capacity(input.len());
-        let mut series_group = Vec::with_capacity(input.len());
-        for s in &input {
-            let Ok(upper) = parse_le(s.labels.get("le")) else {
-                series_group.push(None);
-                continue;
-            };
-            let key = s.labels.drop_with_name(&["le".to_string()]);
-            let g = *groups.entry(key.clone()).or_insert_with(|| {
-                group_labels.push(key);
-                group_labels.len() - 1
-            });
-            series_group.push(Some(g));
-            members.push((g, upper));
-        }
-        let mut buckets: Vec<Vec<Vec<Bucket>>> = self.dense(group_labels.len(), steps, Vec::new)?;
-        let mut m = 0;
-        for (s, g) in input.iter().zip(&series_group) {
-            let Some(g) = g else { continue };
-            let upper = members[m].1;
-            m += 1;
+        let mut groups = Groups::default();
+        let bucket_of: Vec<Option<(usize, f64)>> = input
+            .iter()
+            .map(|s| {
+                let upper = parse_le(s.labels.get("le")).ok()?;
+                Some((
+                    groups.of(s.labels.drop_with_name(&["le".to_string()])),
+                    upper,
+                ))
+            })
+            .collect();
+        let mut buckets: Vec<Vec<Vec<Bucket>>> = self.dense(groups.len(), steps, Vec::new)?;
+        for (s, b) in input.iter().zip(&bucket_of) {
+            let Some((g, upper)) = *b else { continue };
             for &(k, count) in &s.points {
-                buckets[*g][k as usize].push(Bucket { upper, count });
+                buckets[g][k as usize].push(Bucket { upper, count });
             }
         }
+        let group_labels = groups.labels;
         let out = group_labels
             .into_iter()
             .zip(buckets)
@@ -453,6 +429,16 @@ fn parse_le(s: &str) -> std::result::Result<f64, ()> {
         .parse::<f64>()
         .or_else(|_| s.parse::<f64>())
         .map_err(|_| ())
+}
+
+/// A `label_*` destination must be a label name (Prometheus' message).
+fn check_destination(dst: &str, func: &str) -> Result<()> {
+    if is_label_name(dst) {
+        return Ok(());
+    }
+    Err(PromqlError::exec(format!(
+        "invalid destination label name in {func}(): {dst}"
+    )))
 }
 
 /// Prometheus' label name rule `[a-zA-Z_][a-zA-Z0-9_]*`.

@@ -27,47 +27,14 @@ pub use meta::{
 pub use query::{query, query_range};
 pub use remote_read::read;
 
-use crate::body;
+use crate::routes::with_body;
 use crate::state::AppState;
 use params::Params;
 use response::PromResponse;
 
-/// Reads the request's parameters (query string and form body), runs `f` with them on the
-/// blocking pool, and answers in Prometheus' envelope.
-async fn run<F>(state: AppState, uri: Uri, headers: HeaderMap, body_in: Body, f: F) -> Response
-where
-    F: FnOnce(&AppState, &Params) -> Result<String, PromqlError> + Send + 'static,
-{
-    let bytes = match body::read(body_in, &headers, state.limits()).await {
-        Ok(b) => b,
-        Err(e) => return e.into_response(),
-    };
-    let encoding = match body::content_encoding(&headers) {
-        Ok(e) => e,
-        Err(e) => return e.into_response(),
-    };
-    let task = tokio::task::spawn_blocking(move || {
-        // A body over the decompression bound is the server's 413, as on every route.
-        let bytes = body::decode(bytes, encoding.as_deref(), state.limits())?;
-        let params = Params::from_request(&uri, &headers, &bytes);
-        let started = Instant::now();
-        let out = f(&state, &params);
-        state.metrics().record_query(started.elapsed());
-        Ok::<_, crate::error::ServerError>(out)
-    });
-    let result = match task.await {
-        Ok(Ok(r)) => r,
-        Ok(Err(e)) => return e.into_response(),
-        Err(e) => Err(PromqlError::Execution(format!("query task failed: {e}"))),
-    };
-    match result {
-        Ok(data) => PromResponse::Success(data),
-        Err(e) => PromResponse::Error(e),
-    }
-    .into_response()
-}
-
-/// Handler shape shared by every route here.
+/// The shape of every route here: the request's parameters (query string and form body, read
+/// and decompressed by [`with_body`] like every route's body) handed to `f` on the blocking
+/// pool, the answer in Prometheus' envelope. Body errors keep the server's own answers (413).
 pub(crate) async fn handle<F>(
     State(state): State<AppState>,
     uri: Uri,
@@ -78,5 +45,18 @@ pub(crate) async fn handle<F>(
 where
     F: FnOnce(&AppState, &Params) -> Result<String, PromqlError> + Send + 'static,
 {
-    run(state, uri, headers, body, f).await
+    let request_headers = headers.clone();
+    let result = with_body(&state, &headers, body, move |st, bytes| {
+        let params = Params::from_request(&uri, &request_headers, bytes);
+        let started = Instant::now();
+        let out = f(st, &params);
+        st.metrics().record_query(started.elapsed());
+        Ok(out)
+    })
+    .await;
+    match result {
+        Ok(Ok(data)) => PromResponse::Success(data).into_response(),
+        Ok(Err(e)) => PromResponse::Error(e).into_response(),
+        Err(e) => e.into_response(),
+    }
 }
