@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real clients the integration tests drive, when they are missing:
 #   - the `influxdb-client` Python package (writes through /api/v2/write),
-#   - Debian's `prometheus` 2.42 (sends remote write to /api/v1/write).
+#   - Debian's `prometheus` 2.42 (sends remote write to /api/v1/write),
+#   - Debian's `influxdb` 1.6.7 (the InfluxQL differential test's peer).
 # Tests whose client cannot be installed print a loud SKIPPED line instead of failing.
 set -uo pipefail
 
@@ -20,6 +21,18 @@ if ! command -v prometheus >/dev/null 2>&1; then
     echo "setup: WARNING: prometheus missing and apt-get unavailable (not root?); its test will be skipped" >&2
   fi
 fi
-# The Debian package starts nothing here (no systemd), but stop a service if one runs.
-if command -v systemctl >/dev/null 2>&1; then systemctl stop prometheus >/dev/null 2>&1 || true; fi
+if ! command -v influxd >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing influxdb (apt-get)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends influxdb >/dev/null) \
+      || echo "setup: WARNING: could not install influxdb; its test will be skipped" >&2
+  else
+    echo "setup: WARNING: influxdb missing and apt-get unavailable (not root?); its test will be skipped" >&2
+  fi
+fi
+# The Debian packages start nothing here (no systemd), but stop their services if they run.
+if command -v systemctl >/dev/null 2>&1; then
+  systemctl stop prometheus >/dev/null 2>&1 || true
+  systemctl stop influxdb >/dev/null 2>&1 || true
+fi
 exit 0

@@ -187,10 +187,13 @@ fn influxdb_paths() {
         "influx2,host=b value=2i 1434055563000",
     );
     assert_eq!(
-        ts(&s.all_points("influx1")),
+        ts(&s.all_points_in("mydb", "influx1")),
         vec![1434055562000, 1434055562000]
     );
-    let pts = s.all_points("influx2");
+    // Each database sees only its own writes.
+    assert!(s.all_points("influx1").is_empty());
+    assert!(s.all_points_in("b", "influx1").is_empty());
+    let pts = s.all_points_in("b", "influx2");
     assert_eq!(ts(&pts), vec![1434055562000, 1434055563000]);
     assert_eq!(pts[1]["fields"]["value"], json!(2));
     // Gzip, as Telegraf sends it.
@@ -202,7 +205,7 @@ fn influxdb_paths() {
         Some(&body),
     );
     assert_eq!(r.status, 204, "{}", r.body);
-    assert_eq!(s.all_points("influx2").len(), 3);
+    assert_eq!(s.all_points_in("b", "influx2").len(), 3);
 }
 
 #[test]
@@ -666,5 +669,6 @@ fn auth_token() {
     s.post_json("/query", &json!({"measurement": "a", "start": 0, "end": 1}))
         .error(401);
     s.token = Some("s3cret-token".into());
-    assert_eq!(s.all_points("a").len(), 2);
+    assert_eq!(s.all_points("a").len(), 1);
+    assert_eq!(s.all_points_in("x", "a").len(), 1);
 }

@@ -43,3 +43,33 @@ pub struct EngineStats {
     pub levels: [LevelStats; 3],
     pub wal: WalStats,
 }
+
+impl LevelStats {
+    fn add(&mut self, o: &LevelStats) {
+        self.files += o.files;
+        self.bytes += o.bytes;
+        self.points += o.points;
+    }
+}
+
+impl EngineStats {
+    /// Adds `o` to these (a server's several databases, reported as one).
+    pub fn add(&mut self, o: &EngineStats) {
+        self.points_written += o.points_written;
+        self.batches_written += o.batches_written;
+        self.flushes += o.flushes;
+        self.compactions += o.compactions;
+        self.backpressure += o.backpressure;
+        self.memtable_bytes += o.memtable_bytes;
+        self.frozen_memtable_bytes += o.frozen_memtable_bytes;
+        self.series += o.series;
+        self.tombstones += o.tombstones;
+        self.cache_hits += o.cache_hits;
+        self.cache_misses += o.cache_misses;
+        self.cache_bytes += o.cache_bytes;
+        for (l, o) in self.levels.iter_mut().zip(&o.levels) {
+            l.add(o);
+        }
+        self.wal.add(&o.wal);
+    }
+}

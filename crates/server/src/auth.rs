@@ -1,7 +1,7 @@
 //! Optional bearer-token authentication. When a token is configured, every route but
-//! `/health` needs `Authorization: Bearer <token>` or `Authorization: Token <token>` (the
-//! InfluxDB 2.x form, so its client libraries work unchanged); anything else is a 401. The
-//! comparison takes the same time whatever the bytes of the offered token are.
+//! `/health` and `/ping` (InfluxDB's unauthenticated liveness check) needs
+//! `Authorization: Bearer <token>` or `Authorization: Token <token>` (the InfluxDB 2.x form,
+//! so its client libraries work unchanged); anything else is a 401. The comparison takes the same time whatever the bytes of the offered token are.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, header};
@@ -41,10 +41,10 @@ pub fn check(headers: &HeaderMap, token: &str) -> Result<(), ServerError> {
     }
 }
 
-/// Middleware: enforces the token (if any) on every route but `/health`.
+/// Middleware: enforces the token (if any) on every route but `/health` and `/ping`.
 pub async fn require_token(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if let Some(token) = state.auth_token() {
-        if req.uri().path() != "/health" {
+        if !matches!(req.uri().path(), "/health" | "/ping") {
             if let Err(e) = check(req.headers(), token) {
                 return e.into_response();
             }

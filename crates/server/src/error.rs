@@ -62,6 +62,9 @@ pub enum ServerError {
     /// No such route (404).
     #[error("{0}")]
     NotFound(String),
+    /// A request names a database that does not exist (404).
+    #[error("database not found: {0:?}")]
+    DatabaseNotFound(String),
     /// The route exists but not with this method (405).
     #[error("{0}")]
     MethodNotAllowed(String),
@@ -121,7 +124,7 @@ impl ServerError {
             ServerError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ServerError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ServerError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ServerError::NotFound(_) => StatusCode::NOT_FOUND,
+            ServerError::NotFound(_) | ServerError::DatabaseNotFound(_) => StatusCode::NOT_FOUND,
             ServerError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ServerError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ServerError::Config(_)
@@ -160,6 +163,7 @@ impl ServerError {
             ServerError::UnsupportedMediaType(_) => "unsupported_media_type",
             ServerError::Unauthorized(_) => "unauthorized",
             ServerError::NotFound(_) => "not_found",
+            ServerError::DatabaseNotFound(_) => "database_not_found",
             ServerError::MethodNotAllowed(_) => "method_not_allowed",
             ServerError::RequestTimeout(_) => "request_timeout",
             ServerError::Config(_)

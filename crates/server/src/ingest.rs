@@ -15,6 +15,7 @@ use strata_protocol::{PointBatch, PointRef, Precision, json, line, remote_write}
 
 use crate::body;
 use crate::config::Limits;
+use crate::databases::Database;
 use crate::error::{BodyFormat, ServerError};
 use crate::limits::{self, NanPolicy};
 use crate::series_cache::SeriesCache;
@@ -165,10 +166,11 @@ pub fn remote_write_batch(
     })
 }
 
-/// One write request, decoded and stored. `encoding` is the `Content-Encoding` (already
+/// One write request, decoded and stored in `db`. `encoding` is the `Content-Encoding` (already
 /// checked to suit `format`). Returns the number of points stored.
 pub fn ingest(
     state: &AppState,
+    db: &Database,
     format: BodyFormat,
     bytes: Bytes,
     encoding: Option<&str>,
@@ -192,15 +194,15 @@ pub fn ingest(
             } else {
                 NanPolicy::Reject
             };
-            to_batch(&points, limits, nan, now, state.lp_series(), &mut batch)?;
+            to_batch(&points, limits, nan, now, db.lp_series(), &mut batch)?;
         }
         BodyFormat::RemoteWrite => {
             let raw = remote_write::decompress(&bytes, limits.max_decompressed_bytes.as_usize())
                 .map_err(protocol)?;
-            remote_write_batch(&raw, state.rw_series(), limits, &mut batch)?;
+            remote_write_batch(&raw, db.rw_series(), limits, &mut batch)?;
         }
     }
-    state.engine().write_batch(&batch)?;
+    db.engine().write_batch(&batch)?;
     Ok(batch.len())
 }
 

@@ -1,10 +1,10 @@
 //! Strata's HTTP server: the routes of API.md over the storage engine.
 //!
-//! [`serve`] opens the engine (recovering the WAL), binds the listener, prints
+//! [`serve`] opens the databases (an engine each, recovering its WAL), binds the listener, prints
 //! `listening on ADDR` (stdout and log) and serves [`router`] until SIGINT/SIGTERM, then
-//! drains in-flight requests and closes the engine. Modules, one job each: [`connections`]
+//! drains in-flight requests and closes the engines. Modules, one job each: [`connections`]
 //! (accepting, connection limits and timeouts), [`config`]
-//! (options), [`args`] (flags and precedence), [`units`] (sizes and durations), [`error`] (the error
+//! (options), [`databases`] (namespaces, an engine each), [`args`] (flags and precedence), [`units`] (sizes and durations), [`error`] (the error
 //! type and its HTTP mapping), [`auth`], [`body`] (size cap, gzip), [`limits`], [`ingest`]
 //! (parse, check, convert, write), [`routes`], [`metrics`], [`shutdown`], [`logging`].
 
@@ -13,6 +13,7 @@ pub mod auth;
 pub mod body;
 pub mod config;
 pub mod connections;
+pub mod databases;
 pub mod error;
 pub mod ingest;
 pub mod limits;
@@ -27,7 +28,7 @@ pub mod units;
 use std::io::Write as _;
 use std::sync::Arc;
 
-use strata_engine::Engine;
+use databases::Databases;
 
 pub use args::ServeArgs;
 pub use config::{Limits, ServerConfig};
@@ -40,19 +41,19 @@ pub async fn serve(config: ServerConfig) -> Result<(), ServerError> {
     config.validate()?;
     let opts = config.engine_options()?;
     tracing::info!(data_dir = %config.data_dir.display(), wal_sync = %opts.wal_sync, "opening the engine");
-    let engine = tokio::task::spawn_blocking(move || Engine::open(opts))
+    let databases = tokio::task::spawn_blocking(move || Databases::open(opts))
         .await
         .map_err(|e| ServerError::Internal(format!("engine open task failed: {e}")))??;
-    let engine = Arc::new(engine);
-    let result = run(&config, engine.clone()).await;
-    let closing = engine.clone();
+    let databases = Arc::new(databases);
+    let result = run(&config, databases.clone()).await;
+    let closing = databases.clone();
     let closed = tokio::task::spawn_blocking(move || closing.close())
         .await
         .map_err(|e| ServerError::Internal(format!("engine close task failed: {e}")))?;
     match (&result, closed) {
         (_, Err(e)) => {
             tracing::error!(error = %e, "closing the engine failed");
-            result.and(Err(e.into()))
+            result.and(Err(e))
         }
         (Ok(()), Ok(())) => {
             tracing::info!("engine closed; bye");
@@ -62,8 +63,8 @@ pub async fn serve(config: ServerConfig) -> Result<(), ServerError> {
     }
 }
 
-async fn run(config: &ServerConfig, engine: Arc<Engine>) -> Result<(), ServerError> {
-    let state = AppState::new(engine, config)?;
+async fn run(config: &ServerConfig, databases: Arc<Databases>) -> Result<(), ServerError> {
+    let state = AppState::new(databases, config)?;
     let listener = tokio::net::TcpListener::bind(&config.http_addr)
         .await
         .map_err(|source| ServerError::Bind {

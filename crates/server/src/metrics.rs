@@ -12,6 +12,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use parking_lot::Mutex;
 
+use std::sync::Arc;
+
+use crate::databases::Database;
 use crate::state::AppState;
 
 /// Upper bounds (seconds) of the latency histogram buckets.
@@ -154,7 +157,11 @@ fn metric(out: &mut String, name: &str, kind: &str, help: &str, samples: &[(&str
 
 /// The whole exposition text.
 pub fn render(state: &AppState) -> String {
-    let s = state.engine().stats();
+    let dbs = state.databases().all();
+    let mut s = dbs[0].engine().stats();
+    for db in &dbs[1..] {
+        s.add(&db.engine().stats());
+    }
     let m = state.metrics();
     let mut out = String::with_capacity(8 << 10);
     let c = |v: u64| v as f64;
@@ -303,8 +310,7 @@ pub fn render(state: &AppState) -> String {
         "Points in live SSTables per level.",
         &per_level(|l| l.points),
     );
-    let engine = state.engine();
-    let read_only = if engine.read_only_reason().is_some() {
+    let read_only = if dbs.iter().any(|d| d.engine().read_only_reason().is_some()) {
         1.0
     } else {
         0.0
@@ -316,7 +322,7 @@ pub fn render(state: &AppState) -> String {
         "1 when the engine refuses writes for good (a failed WAL fsync; see /ready).",
         &[("", read_only)],
     );
-    background_metrics(&mut out, engine);
+    background_metrics(&mut out, &dbs);
 
     let requests = m.requests.lock().clone();
     let labels: Vec<(String, f64)> = requests
@@ -355,9 +361,17 @@ pub fn render(state: &AppState) -> String {
 }
 
 /// Per background job: whether its last run failed, and failures and panics since start.
-fn background_metrics(out: &mut String, engine: &strata_engine::Engine) {
+fn background_metrics(out: &mut String, dbs: &[Arc<Database>]) {
     use strata_engine::BackgroundJob;
-    let failing = engine.background_failures();
+    let failing: Vec<_> = dbs
+        .iter()
+        .flat_map(|d| d.engine().background_failures())
+        .collect();
+    let counts = |j: BackgroundJob| {
+        dbs.iter()
+            .map(|d| d.engine().background_counts(j))
+            .fold((0u64, 0u64), |(f, p), c| (f + c.failures, p + c.panics))
+    };
     let labels: Vec<String> = BackgroundJob::ALL
         .iter()
         .map(|j| format!("job=\"{}\"", j.name()))
@@ -381,14 +395,14 @@ fn background_metrics(out: &mut String, engine: &strata_engine::Engine) {
         "strata_background_job_failures_total",
         "counter",
         "Failed runs of each background job.",
-        &per_job(&|j| engine.background_counts(j).failures as f64),
+        &per_job(&|j| counts(j).0 as f64),
     );
     metric(
         out,
         "strata_background_job_panics_total",
         "counter",
         "Runs of each background job that panicked (a bug; see the log).",
-        &per_job(&|j| engine.background_counts(j).panics as f64),
+        &per_job(&|j| counts(j).1 as f64),
     );
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use strata_engine::io::FaultyFs;
 use strata_engine::{Engine, EngineOptions};
+use strata_server::databases::Databases;
 use strata_server::{AppState, ServerConfig, router};
 
 struct Served {
@@ -22,7 +23,10 @@ impl Served {
             .enable_all()
             .build()
             .unwrap();
-        let state = AppState::new(engine, &ServerConfig::default()).unwrap();
+        let template =
+            EngineOptions::manual(std::env::temp_dir().join("strata-engine-states-unused"));
+        let databases = Arc::new(Databases::over(engine, template));
+        let state = AppState::new(databases, &ServerConfig::default()).unwrap();
         let listener = rt
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .unwrap();

@@ -17,6 +17,17 @@ pub struct WalStats {
     pub segments_created: u64,
 }
 
+impl WalStats {
+    /// Adds `o` to these.
+    pub fn add(&mut self, o: &WalStats) {
+        self.bytes_written += o.bytes_written;
+        self.records += o.records;
+        self.batches += o.batches;
+        self.fsyncs += o.fsyncs;
+        self.segments_created += o.segments_created;
+    }
+}
+
 /// Live counters, updated with relaxed atomics.
 #[derive(Debug, Default)]
 pub(crate) struct Counters {

@@ -15,7 +15,7 @@ use strata_query::time::range_to_ns;
 
 use crate::error::ServerError;
 use crate::routes::query::precision_param;
-use crate::routes::{blocking, parse_json, query_params, with_body};
+use crate::routes::{blocking, database, parse_json, query_params, with_body};
 use crate::state::AppState;
 
 /// The `POST /api/v1/delete` body; `start` (inclusive) and `end` (exclusive) in the request
@@ -39,7 +39,8 @@ pub async fn delete(
 ) -> Result<Json<Value>, ServerError> {
     let params = query_params(&uri)?;
     let precision_ns = precision_param(&params)?;
-    with_body(&state, &headers, body, move |st, bytes| {
+    let db = database(&state, &params)?;
+    with_body(&state, &headers, body, move |_, bytes| {
         let req: DeleteRequest = parse_json(bytes)?;
         if req.measurement.is_empty() {
             return Err(ServerError::bad(
@@ -59,7 +60,7 @@ pub async fn delete(
                 ),
             ));
         }
-        let engine = st.engine();
+        let engine = db.engine();
         let ids: Vec<u32> =
             strata_query::match_series(engine.catalog(), &req.measurement, &req.filters)?
                 .iter()
@@ -72,15 +73,20 @@ pub async fn delete(
 }
 
 /// `POST /api/v1/admin/compact` (an extension of API.md): flushes the MemTables and compacts
-/// every partition to one file now, instead of waiting for the idle timers; returns the
+/// every partition of every database to one file now, instead of waiting for the idle timers; returns the
 /// resulting file counts. For operators and benchmarks that measure settled disk usage.
 pub async fn compact(State(state): State<AppState>) -> Result<Json<Value>, ServerError> {
     let st = state.clone();
     blocking(move || {
-        let engine = st.engine();
-        engine.flush()?;
-        engine.compact()?;
-        let stats = engine.stats();
+        let dbs = st.databases().all();
+        for db in &dbs {
+            db.engine().flush()?;
+            db.engine().compact()?;
+        }
+        let mut stats = dbs[0].engine().stats();
+        for db in &dbs[1..] {
+            stats.add(&db.engine().stats());
+        }
         let files: Vec<u64> = stats.levels.iter().map(|l| l.files).collect();
         let bytes: Vec<u64> = stats.levels.iter().map(|l| l.bytes).collect();
         Ok(Json(
@@ -102,13 +108,16 @@ pub async fn health() -> Json<Value> {
 /// many runs failed in a row, and clears when the job next succeeds); `503 read_only` once a
 /// failed WAL fsync made the engine refuse writes for good.
 pub async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ServerError> {
-    let engine = state.engine();
-    if let Some(reason) = engine.read_only_reason() {
+    let dbs = state.databases().all();
+    if let Some(reason) = dbs.iter().find_map(|d| d.engine().read_only_reason()) {
         return Err(ServerError::Engine(strata_engine::Error::ReadOnly {
             reason,
         }));
     }
-    let failures = engine.background_failures();
+    let failures: Vec<_> = dbs
+        .iter()
+        .flat_map(|d| d.engine().background_failures())
+        .collect();
     if failures.is_empty() {
         return Ok(Json(json!({ "status": "ready" })));
     }

@@ -1,7 +1,8 @@
 //! Metadata from the catalog: `GET /api/v1/measurements`, `GET /api/v1/tags?measurement=M`
 //! (tag keys), `GET /api/v1/tags/{key}/values?measurement=M`, and `POST /api/v1/series`
 //! (the series matching `measurement` + `filters`, and their count). An unknown measurement
-//! has no tags and no series (200 with empty lists).
+//! has no tags and no series (200 with empty lists). Each takes `?db=` (default database
+//! without it; an unknown one is a 404).
 
 use std::collections::BTreeMap;
 
@@ -14,19 +15,25 @@ use serde_json::{Value, json};
 use strata_query::Filter;
 
 use crate::error::ServerError;
-use crate::routes::{parse_json, query_params, required_param, with_body};
+use crate::routes::{database, parse_json, query_params, required_param, with_body};
 use crate::state::AppState;
 
 /// `GET /api/v1/measurements` -> `{"measurements": [...]}` (sorted).
-pub async fn measurements(State(state): State<AppState>) -> Json<Value> {
-    Json(json!({ "measurements": state.engine().catalog().measurements() }))
+pub async fn measurements(
+    State(state): State<AppState>,
+    uri: Uri,
+) -> Result<Json<Value>, ServerError> {
+    let db = database(&state, &query_params(&uri)?)?;
+    Ok(Json(
+        json!({ "measurements": db.engine().catalog().measurements() }),
+    ))
 }
 
 /// `GET /api/v1/tags?measurement=M` -> `{"measurement": M, "tags": [keys...]}` (sorted).
 pub async fn tag_keys(State(state): State<AppState>, uri: Uri) -> Result<Json<Value>, ServerError> {
     let params = query_params(&uri)?;
     let m = required_param(&params, "measurement")?;
-    let keys: Vec<String> = state
+    let keys: Vec<String> = database(&state, &params)?
         .engine()
         .catalog()
         .with_measurement(m, |idx| idx.tag_keys().map(str::to_string).collect())
@@ -43,7 +50,7 @@ pub async fn tag_values(
 ) -> Result<Json<Value>, ServerError> {
     let params = query_params(&uri)?;
     let m = required_param(&params, "measurement")?;
-    let values: Vec<String> = state
+    let values: Vec<String> = database(&state, &params)?
         .engine()
         .catalog()
         .with_measurement(m, |idx| {
@@ -71,12 +78,14 @@ pub struct SeriesRequest {
 /// "tags": {...}}, ...]}`, series sorted by their tags.
 pub async fn series(
     State(state): State<AppState>,
+    uri: Uri,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, ServerError> {
-    with_body(&state, &headers, body, |st, bytes| {
+    let db = database(&state, &query_params(&uri)?)?;
+    with_body(&state, &headers, body, move |st, bytes| {
         let req: SeriesRequest = parse_json(bytes)?;
-        let catalog = st.engine().catalog();
+        let catalog = db.engine().catalog();
         let ids = strata_query::match_series(catalog, &req.measurement, &req.filters)?;
         let count = ids.len();
         let shown = req.limit.unwrap_or(usize::MAX).min(count as usize);

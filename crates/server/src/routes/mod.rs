@@ -2,12 +2,14 @@
 //! (outermost first: request metrics, the body-size limit, authentication).
 
 pub mod admin;
+pub mod influx;
 pub mod meta;
 pub mod prometheus;
 pub mod query;
 pub mod write;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
@@ -17,6 +19,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
+use crate::databases::Database;
 use crate::error::ServerError;
 use crate::state::AppState;
 use crate::{auth, body, metrics};
@@ -28,7 +31,8 @@ pub fn router(state: AppState) -> Router {
         .route("/write", post(write::write))
         .route("/api/v2/write", post(write::write_v2))
         .route("/api/v1/write", post(write::remote_write))
-        .route("/query", post(query::query))
+        .route("/query", get(influx::query).post(influx::query))
+        .route("/ping", get(influx::ping).head(influx::ping))
         .route("/api/v1/measurements", get(meta::measurements))
         .route("/api/v1/tags", get(meta::tag_keys))
         .route("/api/v1/tags/{key}/values", get(meta::tag_values))
@@ -105,6 +109,14 @@ pub(crate) fn query_params(uri: &Uri) -> Result<HashMap<String, String>, ServerE
     Query::<HashMap<String, String>>::try_from_uri(uri)
         .map(|q| q.0)
         .map_err(|e| ServerError::bad("invalid_query_string", format!("invalid query string: {e}")))
+}
+
+/// The database a read names with `?db=` (the default database without it), or a 404.
+pub(crate) fn database(
+    state: &AppState,
+    params: &HashMap<String, String>,
+) -> Result<Arc<Database>, ServerError> {
+    state.databases().get(params.get("db").map(String::as_str))
 }
 
 /// A required query-string parameter.

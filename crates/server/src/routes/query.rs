@@ -1,4 +1,4 @@
-//! `POST /query?precision=ms`: decodes a `QueryRequest`, runs it on a snapshot on the
+//! `POST /query?precision=ms[&db=]`: decodes a `QueryRequest`, runs it on a snapshot on the
 //! blocking pool, and answers `200` with the `points` or `series` JSON shape. A result over
 //! `max_query_points` is a 413 (never a truncated answer).
 
@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use strata_query::{Format, QueryOptions, QueryRequest};
 
 use crate::error::ServerError;
-use crate::routes::{query_params, with_body};
+use crate::routes::{database, query_params, with_body};
 use crate::state::AppState;
 
 /// Nanoseconds per unit of the `precision` parameter (default milliseconds).
@@ -36,6 +36,7 @@ pub async fn query(
     body: Body,
 ) -> Result<Response, ServerError> {
     let params = query_params(&uri)?;
+    let db = database(&state, &params)?;
     let opts = QueryOptions {
         precision_ns: precision_param(&params)?,
         max_points: state.limits().max_query_points,
@@ -43,7 +44,7 @@ pub async fn query(
     let json = with_body(&state, &headers, body, move |st, bytes| {
         let request = QueryRequest::from_json(bytes)?;
         let started = Instant::now();
-        let snapshot = st.engine().snapshot();
+        let snapshot = db.engine().snapshot();
         let result = strata_query::execute(&snapshot, &request, &opts);
         st.metrics().record_query(started.elapsed());
         let result = result?;

@@ -1,7 +1,8 @@
 //! The write routes: `POST /write` (JSON, line protocol or remote write by `Content-Type`;
 //! with `?db=` it is the InfluxDB 1.x path), `POST /api/v2/write` (InfluxDB 2.x) and
-//! `POST /api/v1/write` (Prometheus remote write). Success is `204 No Content`, once the
-//! points are in the WAL under the sync policy.
+//! `POST /api/v1/write` (Prometheus remote write). Each takes the database to write to
+//! (`db`, or `bucket` on 2.x; created on first write; the default database without one).
+//! Success is `204 No Content`, once the points are in the WAL under the sync policy.
 
 use std::collections::HashMap;
 
@@ -82,9 +83,23 @@ pub async fn write_v2(
     write_format(state, &params, headers, body, format).await
 }
 
-/// `POST /api/v1/write`: Prometheus remote write 1.0 (snappy-compressed protobuf).
+/// The database a write names: `db` (1.x, the Strata API, remote write) or `bucket` (2.x,
+/// where `db/rp` names a 1.x database and its retention policy); `None` for the default.
+fn database_param(params: &HashMap<String, String>) -> Option<String> {
+    if let Some(db) = params.get("db") {
+        return Some(db.clone());
+    }
+    let bucket = params.get("bucket")?;
+    let db = bucket
+        .split_once('/')
+        .map_or(bucket.as_str(), |(db, _rp)| db);
+    Some(db.to_string())
+}
+
+/// `POST /api/v1/write[?db=]`: Prometheus remote write 1.0 (snappy-compressed protobuf).
 pub async fn remote_write(
     State(state): State<AppState>,
+    uri: Uri,
     headers: HeaderMap,
     body: Body,
 ) -> Result<StatusCode, ServerError> {
@@ -96,14 +111,10 @@ pub async fn remote_write(
             )));
         }
     }
-    write_format(
-        state,
-        &HashMap::new(),
-        headers,
-        body,
-        BodyFormat::RemoteWrite,
-    )
-    .await
+    let mut params = query_params(&uri)?;
+    // Remote write has no precision: its samples are milliseconds.
+    params.remove("precision");
+    write_format(state, &params, headers, body, BodyFormat::RemoteWrite).await
 }
 
 async fn write_format(
@@ -136,11 +147,14 @@ async fn write_format(
         }
         (_, e) => e,
     };
+    let name = database_param(params);
     let bytes = body::read(body, &headers, state.limits()).await?;
     let st = state.clone();
-    let points =
-        blocking(move || crate::ingest::ingest(&st, format, bytes, encoding.as_deref(), precision))
-            .await?;
+    let points = blocking(move || {
+        let db = st.databases().get_or_create(name.as_deref())?;
+        crate::ingest::ingest(&st, &db, format, bytes, encoding.as_deref(), precision)
+    })
+    .await?;
     state.metrics().record_write(points);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -9,9 +9,9 @@ use axum::http::{HeaderMap, Method, Uri, header};
 use axum::response::{IntoResponse, Response};
 use strata_promql::{PromqlError, metadata};
 
-use super::handle;
 use super::params::{Params, time_param};
 use super::response::{quoted, string_array, write_labels};
+use super::{engine, handle};
 use crate::state::AppState;
 
 /// `limit`: at most this many entries (0 or absent: all).
@@ -44,7 +44,7 @@ fn truncated(mut v: Vec<String>, n: usize) -> Vec<String> {
 pub async fn labels(state: State<AppState>, uri: Uri, headers: HeaderMap, body: Body) -> Response {
     handle(state, uri, headers, body, |st, p| {
         check_times(p)?;
-        let names = metadata::label_names(st.engine().catalog(), &p.all("match[]"))?;
+        let names = metadata::label_names(engine(st, p)?.catalog(), &p.all("match[]"))?;
         Ok(string_array(&truncated(names, limit(p)?)))
     })
     .await
@@ -60,7 +60,7 @@ pub async fn label_values(
 ) -> Response {
     handle(state, uri, headers, body, move |st, p| {
         check_times(p)?;
-        let values = metadata::label_values(st.engine().catalog(), &name, &p.all("match[]"))?;
+        let values = metadata::label_values(engine(st, p)?.catalog(), &name, &p.all("match[]"))?;
         Ok(string_array(&truncated(values, limit(p)?)))
     })
     .await
@@ -84,7 +84,7 @@ pub async fn series(
                     .starts_with("application/json")
             });
     if json {
-        return crate::routes::meta::series(state, headers, body)
+        return crate::routes::meta::series(state, uri, headers, body)
             .await
             .into_response();
     }
@@ -94,7 +94,7 @@ pub async fn series(
         if matches.is_empty() {
             return Err(PromqlError::BadData("no match[] parameter provided".into()));
         }
-        let all = metadata::series(st.engine().catalog(), &matches)?;
+        let all = metadata::series(engine(st, p)?.catalog(), &matches)?;
         let mut out = String::from("[");
         for (i, labels) in all.iter().take(limit(p)?).enumerate() {
             if i > 0 {
@@ -123,7 +123,7 @@ pub async fn tsdb_status(
                 .map_err(|_| PromqlError::BadData(format!("invalid parameter \"limit\": {s:?}")))?,
             _ => 10,
         };
-        let c = metadata::cardinality(st.engine().catalog(), n)?;
+        let c = metadata::cardinality(engine(st, p)?.catalog(), n)?;
         let list = |v: &[(String, usize)]| {
             let items: Vec<String> = v.iter().map(|(k, n)| format!("{{\"name\":{},\"value\":{n}}}", quoted(k))).collect();
             format!("[{}]", items.join(","))

@@ -7,9 +7,9 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::Response;
 use strata_promql::{PromqlError, instant_query, range_query};
 
-use super::handle;
 use super::params::{duration_param, parse_duration, time_param};
 use super::response::query_data;
+use super::{engine, handle};
 use crate::state::AppState;
 
 /// `GET|POST /api/v1/query`.
@@ -19,7 +19,7 @@ pub async fn query(state: State<AppState>, uri: Uri, headers: HeaderMap, body: B
         let time = time_param(p, "time", now)?;
         let timeout = duration_param(p, "timeout")?;
         let q = p.get("query").unwrap_or_default();
-        let snapshot = st.engine().snapshot();
+        let snapshot = engine(st, p)?.snapshot();
         let result = instant_query(&snapshot, st.promql(), q, time, timeout)?;
         Ok(query_data(&result))
     })
@@ -47,7 +47,7 @@ pub async fn query_range(
         let step_ns = step_ns.div_euclid(1_000_000) * 1_000_000;
         let timeout = duration_param(p, "timeout")?;
         let q = p.get("query").unwrap_or_default();
-        let snapshot = st.engine().snapshot();
+        let snapshot = engine(st, p)?.snapshot();
         let result = range_query(&snapshot, st.promql(), q, start, end, step_ns, timeout)?;
         Ok(query_data(&result))
     })

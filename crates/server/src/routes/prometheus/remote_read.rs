@@ -6,7 +6,7 @@
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use strata_promql::PromqlError;
 use strata_promql::select::raw::{MatchKind, matcher, raw_samples};
@@ -14,7 +14,9 @@ use strata_protocol::remote_read::{self, MatchType, QueryResult, ReadRequest, Re
 use strata_protocol::remote_write::{Label, Sample, TimeSeries};
 
 use crate::body;
+use crate::databases::Database;
 use crate::error::{BodyFormat, ServerError};
+use crate::routes::database;
 use crate::state::AppState;
 
 fn text(status: StatusCode, msg: String) -> Response {
@@ -27,7 +29,16 @@ fn text(status: StatusCode, msg: String) -> Response {
 }
 
 /// `POST /api/v1/read`.
-pub async fn read(State(state): State<AppState>, headers: HeaderMap, body_in: Body) -> Response {
+pub async fn read(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    body_in: Body,
+) -> Response {
+    let db = match crate::routes::query_params(&uri).and_then(|p| database(&state, &p)) {
+        Ok(db) => db,
+        Err(e) => return e.into_response(),
+    };
     let bytes = match body::read(body_in, &headers, state.limits()).await {
         Ok(b) => b,
         Err(e) => return e.into_response(),
@@ -44,7 +55,8 @@ pub async fn read(State(state): State<AppState>, headers: HeaderMap, body_in: Bo
             .into_response();
         }
     };
-    let task = tokio::task::spawn_blocking(move || answer(&state, &request));
+    let max_samples = state.promql().max_samples;
+    let task = tokio::task::spawn_blocking(move || answer(&db, max_samples, &request));
     match task.await {
         Ok(Ok(body)) => (
             StatusCode::OK,
@@ -66,8 +78,12 @@ pub async fn read(State(state): State<AppState>, headers: HeaderMap, body_in: Bo
     }
 }
 
-fn answer(state: &AppState, request: &ReadRequest) -> Result<Vec<u8>, PromqlError> {
-    let snapshot = state.engine().snapshot();
+fn answer(
+    db: &Database,
+    max_samples: usize,
+    request: &ReadRequest,
+) -> Result<Vec<u8>, PromqlError> {
+    let snapshot = db.engine().snapshot();
     let mut results = Vec::with_capacity(request.queries.len());
     for q in &request.queries {
         let matchers = q
@@ -95,7 +111,7 @@ fn answer(state: &AppState, request: &ReadRequest) -> Result<Vec<u8>, PromqlErro
             &matchers,
             ms(q.start_timestamp_ms),
             ms(q.end_timestamp_ms),
-            state.promql().max_samples,
+            max_samples,
         )?;
         results.push(QueryResult {
             timeseries: series

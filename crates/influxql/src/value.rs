@@ -1,0 +1,103 @@
+//! Values of InfluxQL results and rows, with InfluxDB's arithmetic and comparison rules, and
+//! the results a statement answers ([`SeriesOut`], [`StatementResult`]).
+
+use std::cmp::Ordering;
+
+use strata_engine::ColumnRef;
+
+/// One cell of a result.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Float(f64),
+    Int(i64),
+    Uint(u64),
+    Bool(bool),
+    Str(String),
+    /// A timestamp (ns), rendered per the `epoch` parameter.
+    Time(i64),
+}
+
+impl Value {
+    pub fn is_null(&self) -> bool {
+        matches!(self, Value::Null)
+    }
+
+    /// The number this is, if it is one.
+    pub fn as_f64(&self) -> Option<f64> {
+        match *self {
+            Value::Float(f) => Some(f),
+            Value::Int(n) => Some(n as f64),
+            Value::Uint(n) => Some(n as f64),
+            _ => None,
+        }
+    }
+
+    /// The value at row `i` of a column.
+    pub fn from_column(col: ColumnRef<'_>, i: usize) -> Value {
+        match col {
+            ColumnRef::Float(v) => v.get(i).map_or(Value::Null, |f| Value::Float(*f)),
+            ColumnRef::Integer(v) => v.get(i).map_or(Value::Null, |n| Value::Int(*n)),
+            ColumnRef::Unsigned(v) => v.get(i).map_or(Value::Null, |n| Value::Uint(*n)),
+            ColumnRef::Boolean(v) => v.get(i).map_or(Value::Null, |b| Value::Bool(*b)),
+            ColumnRef::String(v) => v.get(i).map_or(Value::Null, |s| Value::Str(s.clone())),
+        }
+    }
+
+    /// Orders values of one type (numbers across their types); `None` for unlike types.
+    pub fn compare(&self, other: &Value) -> Option<Ordering> {
+        match (self, other) {
+            (Value::Int(a), Value::Int(b)) => Some(a.cmp(b)),
+            (Value::Uint(a), Value::Uint(b)) => Some(a.cmp(b)),
+            (Value::Str(a), Value::Str(b)) => Some(a.cmp(b)),
+            (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
+            (Value::Time(a), Value::Time(b)) => Some(a.cmp(b)),
+            (a, b) => a.as_f64()?.partial_cmp(&b.as_f64()?),
+        }
+    }
+
+    /// A key for grouping equal values (`distinct`, `mode`).
+    pub fn key(&self) -> String {
+        match self {
+            Value::Float(f) => format!("f{}", f.to_bits()),
+            Value::Int(n) => format!("i{n}"),
+            Value::Uint(n) => format!("u{n}"),
+            Value::Bool(b) => format!("b{b}"),
+            Value::Str(s) => format!("s{s}"),
+            Value::Time(t) => format!("t{t}"),
+            Value::Null => "n".into(),
+        }
+    }
+}
+
+/// One series of a statement's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesOut {
+    pub name: String,
+    /// Empty: no `tags` key in the answer.
+    pub tags: Vec<(String, String)>,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+    /// `"partial": true` on a series cut by chunking (unused: chunks split whole series).
+    pub partial: bool,
+}
+
+impl SeriesOut {
+    pub fn new(name: impl Into<String>, columns: Vec<String>) -> Self {
+        SeriesOut {
+            name: name.into(),
+            tags: Vec::new(),
+            columns,
+            rows: Vec::new(),
+            partial: false,
+        }
+    }
+}
+
+/// A statement's answer: its series, or the error it failed with.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StatementResult {
+    pub statement_id: usize,
+    pub series: Vec<SeriesOut>,
+    pub error: Option<String>,
+}
