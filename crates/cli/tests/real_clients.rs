@@ -42,7 +42,7 @@ fn influxdb_python_client_writes() {
         String::from_utf8_lossy(&out.stderr),
         s.log_text()
     );
-    let v = s.query(json!({"measurement": "py_cpu", "start": 1_700_000_000_000i64, "end": 1_700_000_010_000i64}));
+    let v = s.query_in("strata-bucket", json!({"measurement": "py_cpu", "start": 1_700_000_000_000i64, "end": 1_700_000_010_000i64}));
     assert_eq!(
         v["data_points"][1],
         json!({"timestamp": 1_700_000_001_000i64, "tags": {"host": "h1", "region": "eu west"},
@@ -50,7 +50,10 @@ fn influxdb_python_client_writes() {
         "{v}"
     );
     assert_eq!(v["data_points"].as_array().unwrap().len(), 3);
-    let v = s.query(json!({"measurement": "py_mem", "start": 0, "end": 1_800_000_000_000i64}));
+    let v = s.query_in(
+        "strata-bucket",
+        json!({"measurement": "py_mem", "start": 0, "end": 1_800_000_000_000i64}),
+    );
     let ts: Vec<_> = v["data_points"]
         .as_array()
         .unwrap()

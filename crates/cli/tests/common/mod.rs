@@ -197,16 +197,18 @@ impl Server {
         r.json()
     }
 
-    /// All points of `measurement` of database `db` over all time (ms timestamps).
-    pub fn all_points_in(&self, db: &str, measurement: &str) -> Vec<Value> {
-        let body = serde_json::json!({
-            "measurement": measurement, "start": i64::MIN / 1_000_000, "end": i64::MAX / 1_000_000});
+    /// A JSON query of database `db`.
+    pub fn query_in(&self, db: &str, body: Value) -> Value {
         let r = self.post_json(&format!("/query?db={db}"), &body);
         assert_eq!(r.status, 200, "query {body} in {db} failed: {}", r.body);
-        r.json()["data_points"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
+        r.json()
+    }
+
+    /// All points of `measurement` of database `db` over all time (ms timestamps).
+    pub fn all_points_in(&self, db: &str, measurement: &str) -> Vec<Value> {
+        let v = self.query_in(db, serde_json::json!({
+            "measurement": measurement, "start": i64::MIN / 1_000_000, "end": i64::MAX / 1_000_000}));
+        v["data_points"].as_array().cloned().unwrap_or_default()
     }
 
     /// All points of `measurement` over all time (ms timestamps).
