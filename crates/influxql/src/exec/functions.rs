@@ -48,16 +48,8 @@ pub fn aggregate(name: &str, pts: &[Pt], arg: Option<f64>) -> Result<(Value, Opt
         ));
     }
     let numeric = || -> Result<Vec<f64>> {
-        pts.iter()
-            .map(|(_, v)| {
-                v.as_f64().ok_or_else(|| {
-                    InfluxqlError::invalid(format!(
-                        "unsupported {name} iterator type: {}",
-                        iterator_type(v)
-                    ))
-                })
-            })
-            .collect()
+        check_numeric(name, pts)?;
+        Ok(pts.iter().filter_map(|(_, v)| v.as_f64()).collect())
     };
     let all_int = pts.iter().all(|(_, v)| matches!(v, Value::Int(_)));
     Ok(match name {
@@ -147,7 +139,7 @@ pub fn aggregate(name: &str, pts: &[Pt], arg: Option<f64>) -> Result<(Value, Opt
             (p.1.clone(), Some(p.0))
         }
         "max" | "min" => {
-            numeric()?;
+            check_numeric(name, pts)?;
             let mut best = &pts[0];
             for p in &pts[1..] {
                 let ord = p.1.compare(&best.1);
@@ -163,7 +155,7 @@ pub fn aggregate(name: &str, pts: &[Pt], arg: Option<f64>) -> Result<(Value, Opt
             (best.1.clone(), Some(best.0))
         }
         "percentile" => {
-            numeric()?;
+            check_numeric(name, pts)?;
             let pct = arg.unwrap_or(50.0);
             let mut sorted: Vec<&Pt> = pts.iter().collect();
             sorted.sort_by(|a, b| a.1.compare(&b.1).unwrap_or(std::cmp::Ordering::Equal));
@@ -183,6 +175,17 @@ pub fn aggregate(name: &str, pts: &[Pt], arg: Option<f64>) -> Result<(Value, Opt
             )));
         }
     })
+}
+
+/// An error naming the first value a numeric function cannot take.
+fn check_numeric(name: &str, pts: &[Pt]) -> Result<()> {
+    match pts.iter().find(|(_, v)| v.as_f64().is_none()) {
+        Some((_, v)) => Err(InfluxqlError::invalid(format!(
+            "unsupported {name} iterator type: {}",
+            iterator_type(v)
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// The Go iterator type InfluxDB names when a function gets values it cannot take.

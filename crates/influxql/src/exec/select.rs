@@ -292,11 +292,80 @@ fn validate(sel: &Select, cols: &[Column]) -> Result<Kind> {
     Ok(Kind::Raw)
 }
 
-/// One merged row of a group: time, the series (index into the group) and field values.
-struct Row {
+/// The merged rows of a group, in time order (ties by series order): times, the series of
+/// each (index into the group), and the field values, `stride` per row in one flat vector
+/// (no allocation per row).
+struct Rows {
+    time: Vec<i64>,
+    series: Vec<u32>,
+    values: Vec<Value>,
+    stride: usize,
+}
+
+/// A range of [`Rows`].
+#[derive(Clone, Copy)]
+struct RowSlice<'a> {
+    rows: &'a Rows,
+    from: usize,
+    to: usize,
+}
+
+/// One row.
+#[derive(Clone, Copy)]
+struct RowRef<'a> {
     time: i64,
     series: usize,
-    values: Vec<Value>,
+    values: &'a [Value],
+}
+
+impl Rows {
+    fn all(&self) -> RowSlice<'_> {
+        RowSlice {
+            rows: self,
+            from: 0,
+            to: self.time.len(),
+        }
+    }
+}
+
+impl<'a> RowSlice<'a> {
+    fn len(&self) -> usize {
+        self.to - self.from
+    }
+
+    fn is_empty(&self) -> bool {
+        self.to == self.from
+    }
+
+    fn time(&self, i: usize) -> i64 {
+        self.rows.time[self.from + i]
+    }
+
+    fn get(&self, i: usize) -> RowRef<'a> {
+        let at = self.from + i;
+        let s = self.rows.stride;
+        RowRef {
+            time: self.rows.time[at],
+            series: self.rows.series[at] as usize,
+            values: &self.rows.values[at * s..(at + 1) * s],
+        }
+    }
+
+    fn first(&self) -> Option<RowRef<'a>> {
+        (!self.is_empty()).then(|| self.get(0))
+    }
+
+    fn slice(&self, r: std::ops::Range<usize>) -> RowSlice<'a> {
+        RowSlice {
+            rows: self.rows,
+            from: self.from + r.start,
+            to: self.from + r.end,
+        }
+    }
+
+    fn iter(self) -> impl Iterator<Item = RowRef<'a>> {
+        (0..self.len()).map(move |i| self.get(i))
+    }
 }
 
 /// A group of series sharing the `GROUP BY` tag values.
@@ -364,6 +433,17 @@ fn run_measurement(
         return Ok(Vec::new());
     }
     let groups = group_series(snapshot.catalog(), m, sel, schema, &cond)?;
+    // A raw selection of plain fields with a LIMIT and no row test needs only each series'
+    // first (last, for DESC) OFFSET + LIMIT points: the engine reads them from that end.
+    let plain = cols.iter().all(|c| matches!(c.expr, Expr::Var { .. }));
+    let take = if kind == Kind::Raw && plain && cond.rows.is_none() && sel.limit > 0 {
+        Take::Limit {
+            n: sel.limit.saturating_add(sel.offset),
+            from_end: sel.order_desc,
+        }
+    } else {
+        Take::All
+    };
     let mut out = Vec::new();
     let mut budget = limits.max_points;
     for g in groups {
@@ -373,9 +453,10 @@ fn run_measurement(
             &fields,
             &cond,
             (range.min, range.max),
+            take,
             &mut budget,
         )?;
-        if rows.is_empty() {
+        if rows.time.is_empty() {
             continue;
         }
         let mut s = SeriesOut::new(m, Vec::new());
@@ -388,24 +469,24 @@ fn run_measurement(
             s.tags = g.tags.clone();
         }
         let mut table = match kind {
-            Kind::Raw => raw_rows(&cols, &fields, &g, &rows),
+            Kind::Raw => raw_rows(&cols, &fields, &g, rows.all()),
             Kind::RawTransform => {
                 let sparse: Result<Vec<Vec<Pt>>> = cols
                     .iter()
-                    .map(|c| raw_transform(&c.expr, &fields, &g, &rows))
+                    .map(|c| raw_transform(&c.expr, &fields, &g, rows.all()))
                     .collect();
                 union_rows(&sparse?)
             }
             Kind::Aggregate => {
                 let mut r = range;
                 if !r.has_min {
-                    if let Some(first) = rows.first() {
+                    if let Some(first) = rows.all().first() {
                         if sel.group_by.interval.is_some() {
                             r.min = first.time;
                         }
                     }
                 }
-                aggregate_rows(sel, &cols, &fields, &g, &rows, r, limits)?
+                aggregate_rows(sel, &cols, &fields, &g, rows.all(), r, limits)?
             }
         };
         if sel.order_desc {
@@ -498,20 +579,35 @@ fn read_group(
     fields: &[String],
     cond: &Condition,
     (min, max): (i64, i64),
+    take: Take,
     budget: &mut usize,
-) -> Result<Vec<Row>> {
+) -> Result<Rows> {
     let names: Vec<&str> = fields.iter().map(String::as_str).collect();
     let end = if max >= MAX_TIME { i64::MAX } else { max + 1 };
-    let mut rows = Vec::new();
+    let stride = fields.len();
+    // Each series' rows, in time order, one after the other.
+    let mut staged = Rows {
+        time: Vec::new(),
+        series: Vec::new(),
+        values: Vec::new(),
+        stride,
+    };
+    let mut runs: Vec<(usize, usize)> = Vec::with_capacity(g.ids.len());
     for (si, id) in g.ids.iter().enumerate() {
-        let cols = snapshot.read_columns(*id, &names, min, end, Take::All)?;
-        let mut times: Vec<i64> = cols
-            .iter()
-            .flatten()
-            .flat_map(|c| c.ts.iter().copied())
-            .collect();
-        times.sort_unstable();
-        times.dedup();
+        let cols = snapshot.read_columns(*id, &names, min, end, take)?;
+        let present: Vec<&strata_engine::ColumnData> = cols.iter().flatten().collect();
+        let times: Vec<i64> = match present.as_slice() {
+            [] => Vec::new(),
+            [one] => one.ts.clone(),
+            // Fields written together share their times (the usual case).
+            [first, rest @ ..] if rest.iter().all(|c| c.ts == first.ts) => first.ts.clone(),
+            many => {
+                let mut t: Vec<i64> = many.iter().flat_map(|c| c.ts.iter().copied()).collect();
+                t.sort_unstable();
+                t.dedup();
+                t
+            }
+        };
         if times.len() > *budget {
             return Err(InfluxqlError::TooLarge(
                 "the query reads more than the limit of points: narrow the time range or the series"
@@ -519,51 +615,81 @@ fn read_group(
             ));
         }
         *budget -= times.len();
+        let start = staged.time.len();
         let mut cursor = vec![0usize; cols.len()];
         for t in times {
-            let values: Vec<Value> = cols
-                .iter()
-                .zip(cursor.iter_mut())
-                .map(|(c, at)| match c {
-                    Some(c) if c.ts.get(*at) == Some(&t) => {
-                        *at += 1;
-                        Value::from_column(c.values.as_ref(), *at - 1)
+            let at = staged.values.len();
+            for (c, i) in cols.iter().zip(cursor.iter_mut()) {
+                staged.values.push(match c {
+                    Some(c) if c.ts.get(*i) == Some(&t) => {
+                        *i += 1;
+                        Value::from_column(c.values.as_ref(), *i - 1)
                     }
                     _ => Value::Null,
-                })
-                .collect();
+                });
+            }
             if let Some(test) = &cond.rows {
                 let view = RowView {
                     fields,
-                    values: &values,
+                    values: &staged.values[at..],
                     tags: &g.series[si],
                 };
                 if !eval::test(test, &view) {
+                    staged.values.truncate(at);
                     continue;
                 }
             }
-            rows.push(Row {
-                time: t,
-                series: si,
-                values,
-            });
+            staged.time.push(t);
+            staged.series.push(si as u32);
+        }
+        runs.push((start, staged.time.len()));
+    }
+    if runs.iter().filter(|(a, b)| b > a).count() <= 1 {
+        return Ok(staged);
+    }
+    // Merge the series' runs by (time, series); an entry carries its run's end.
+    type Next = std::cmp::Reverse<(i64, u32, usize, usize)>;
+    let mut heap: std::collections::BinaryHeap<Next> = runs
+        .iter()
+        .filter(|(a, b)| b > a)
+        .map(|&(a, b)| std::cmp::Reverse((staged.time[a], staged.series[a], a, b)))
+        .collect();
+    let n = staged.time.len();
+    let mut out = Rows {
+        time: Vec::with_capacity(n),
+        series: Vec::with_capacity(n),
+        values: Vec::with_capacity(n * stride),
+        stride,
+    };
+    while let Some(std::cmp::Reverse((t, si, at, end))) = heap.pop() {
+        out.time.push(t);
+        out.series.push(si);
+        for v in &mut staged.values[at * stride..(at + 1) * stride] {
+            out.values.push(std::mem::replace(v, Value::Null));
+        }
+        if at + 1 < end {
+            heap.push(std::cmp::Reverse((
+                staged.time[at + 1],
+                staged.series[at + 1],
+                at + 1,
+                end,
+            )));
         }
     }
-    rows.sort_by_key(|r| (r.time, r.series));
-    Ok(rows)
+    Ok(out)
 }
 
-fn view<'a>(fields: &'a [String], g: &'a Group, r: &'a Row) -> RowView<'a> {
+fn view<'a>(fields: &'a [String], g: &'a Group, r: &RowRef<'a>) -> RowView<'a> {
     RowView {
         fields,
-        values: &r.values,
+        values: r.values,
         tags: &g.series[r.series],
     }
 }
 
 /// Raw rows: each column evaluated per row; a row none of whose field columns has a value
 /// is left out.
-fn raw_rows(cols: &[Column], fields: &[String], g: &Group, rows: &[Row]) -> Vec<Vec<Value>> {
+fn raw_rows(cols: &[Column], fields: &[String], g: &Group, rows: RowSlice<'_>) -> Vec<Vec<Value>> {
     let reads_field: Vec<bool> = cols
         .iter()
         .map(|c| {
@@ -580,8 +706,8 @@ fn raw_rows(cols: &[Column], fields: &[String], g: &Group, rows: &[Row]) -> Vec<
         })
         .collect();
     let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let v = view(fields, g, r);
+    for r in rows.iter() {
+        let v = view(fields, g, &r);
         let values: Vec<Value> = cols.iter().map(|c| eval::eval(&c.expr, &v)).collect();
         if !values
             .iter()
@@ -598,10 +724,22 @@ fn raw_rows(cols: &[Column], fields: &[String], g: &Group, rows: &[Row]) -> Vec<
 }
 
 /// The non-null values of `e` over the group's rows, in time order.
-fn points_of(e: &Expr, fields: &[String], g: &Group, rows: &[Row]) -> Vec<Pt> {
+fn points_of(e: &Expr, fields: &[String], g: &Group, rows: RowSlice<'_>) -> Vec<Pt> {
+    // A field by itself (the common case): its column, without evaluating an expression.
+    if let Expr::Var { name, cast } = e.unparen() {
+        if *cast != Some(Cast::Tag) {
+            if let Some(i) = fields.iter().position(|f| f == name) {
+                return rows
+                    .iter()
+                    .filter(|r| !r.values[i].is_null())
+                    .map(|r| (r.time, r.values[i].clone()))
+                    .collect();
+            }
+        }
+    }
     rows.iter()
         .filter_map(|r| {
-            let v = eval::eval(e, &view(fields, g, r));
+            let v = eval::eval(e, &view(fields, g, &r));
             (!v.is_null()).then_some((r.time, v))
         })
         .collect()
@@ -632,7 +770,7 @@ fn transform_args(name: &str, args: &[Expr], default_unit: i64) -> Result<(i64, 
     Ok((duration_arg(args, 1, default)?, 0))
 }
 
-fn raw_transform(e: &Expr, fields: &[String], g: &Group, rows: &[Row]) -> Result<Vec<Pt>> {
+fn raw_transform(e: &Expr, fields: &[String], g: &Group, rows: RowSlice<'_>) -> Result<Vec<Pt>> {
     let Expr::Call { name, args } = e.unparen() else {
         return Ok(Vec::new());
     };
@@ -703,7 +841,7 @@ fn aggregate_rows(
     cols: &[Column],
     fields: &[String],
     g: &Group,
-    rows: &[Row],
+    rows: RowSlice<'_>,
     range: condition::TimeRange,
     limits: Limits,
 ) -> Result<Vec<Vec<Value>>> {
@@ -723,11 +861,11 @@ fn aggregate_rows(
     let mut i = 0;
     for (b, start) in starts.iter().enumerate() {
         let end = starts.get(b + 1).copied();
-        while i < rows.len() && rows[i].time < *start {
+        while i < rows.len() && rows.time(i) < *start {
             i += 1;
         }
         let from = i;
-        while i < rows.len() && end.is_none_or(|e| rows[i].time < e) {
+        while i < rows.len() && end.is_none_or(|e| rows.time(i) < e) {
             i += 1;
         }
         bounds.push(from..i);
@@ -825,7 +963,7 @@ fn agg_column(
     e: &Expr,
     fields: &[String],
     g: &Group,
-    rows: &[Row],
+    rows: RowSlice<'_>,
     bounds: &[std::ops::Range<usize>],
     starts: &[i64],
     interval: Option<(i64, i64)>,
@@ -855,7 +993,7 @@ fn agg_column(
         if name == "distinct" {
             let mut out = Vec::new();
             for (b, r) in bounds.iter().enumerate() {
-                let pts = points_of(&args[0], fields, g, &rows[r.clone()]);
+                let pts = points_of(&args[0], fields, g, rows.slice(r.clone()));
                 out.extend(
                     functions::distinct(&pts)
                         .into_iter()
@@ -867,13 +1005,13 @@ fn agg_column(
     }
     let mut out = Vec::with_capacity(bounds.len());
     for r in bounds {
-        out.push(agg_value(e, fields, g, &rows[r.clone()])?);
+        out.push(agg_value(e, fields, g, rows.slice(r.clone()))?);
     }
     Ok(AggColumn::Dense(out))
 }
 
 /// The value of an aggregate expression over one bucket's rows.
-fn agg_value(e: &Expr, fields: &[String], g: &Group, rows: &[Row]) -> Result<(Value, Option<i64>)> {
+fn agg_value(e: &Expr, fields: &[String], g: &Group, rows: RowSlice<'_>) -> Result<(Value, Option<i64>)> {
     match e {
         Expr::Paren(inner) => agg_value(inner, fields, g, rows),
         Expr::Call { name, args } if is_aggregate(name) => {
@@ -928,7 +1066,7 @@ fn top_bottom_column(
     args: &[Expr],
     fields: &[String],
     g: &Group,
-    rows: &[Row],
+    rows: RowSlice<'_>,
     bounds: &[std::ops::Range<usize>],
 ) -> Result<AggColumn> {
     let name = if top { "top" } else { "bottom" };
@@ -949,11 +1087,11 @@ fn top_bottom_column(
         .collect();
     let mut out = Vec::new();
     for r in bounds {
-        let bucket = &rows[r.clone()];
+        let bucket = rows.slice(r.clone());
         let mut pts = Vec::new();
         let mut owners = Vec::new();
-        for row in bucket {
-            let v = eval::eval(&args[0], &view(fields, g, row));
+        for row in bucket.iter() {
+            let v = eval::eval(&args[0], &view(fields, g, &row));
             if !v.is_null() {
                 pts.push((row.time, v));
                 owners.push(row.series);
