@@ -19,6 +19,7 @@ use crate::plan::{OutputPlan, plan_fields, plan_outputs};
 use crate::request::{Order, QueryRequest};
 use crate::result::{FieldOut, QueryResult, SeriesResult};
 use crate::time::{check_precision, range_to_ns};
+use crate::value_filter::ValueFilter;
 use crate::window::Windowing;
 
 /// Queries over more series than this read without filling the block cache.
@@ -33,6 +34,24 @@ pub(crate) struct Ctx<'a> {
     pub precision_ns: i64,
     pub limit: Option<usize>,
     pub order: Order,
+    /// The request's value filters (`"where"`).
+    pub value_filters: &'a [ValueFilter],
+}
+
+impl Ctx<'_> {
+    /// The times of series `id` passing the value filters; `None` without filters.
+    pub fn passing(&self, id: strata_engine::SeriesId) -> Result<Option<Vec<i64>>, QueryError> {
+        if self.value_filters.is_empty() {
+            return Ok(None);
+        }
+        crate::value_filter::passing_times(
+            self.snapshot,
+            id,
+            self.value_filters,
+            (self.start_ns, self.end_ns),
+        )
+        .map(Some)
+    }
 }
 
 /// Runs `req` against `snapshot`. See API.md (`POST /query`) for the contract and the crate
@@ -66,6 +85,7 @@ pub fn execute(
         precision_ns: opts.precision_ns,
         limit: req.limit,
         order: req.order,
+        value_filters: &req.value_filters,
     };
     let windowing = match &req.aggregate {
         Some(agg) => Some(Windowing::new(agg.every, opts.precision_ns, req.start)?),

@@ -31,21 +31,40 @@ pub(crate) fn aggregate_group(
 ) -> Result<Built, QueryError> {
     // (field, window starts, finished values)
     let mut per_field: Vec<FieldWindows<'_>> = Vec::with_capacity(fields.len());
+    // With value filters: each member's passing times, found once for every field.
+    let passing: Vec<Option<Vec<i64>>> = members
+        .iter()
+        .map(|&id| ctx.passing(id))
+        .collect::<Result<_, _>>()?;
     for f in fields {
         let Some(empty) = State::new(agg.function, f.ty, agg.q.unwrap_or(0.5)) else {
             continue;
         };
         let mut acc: Windows = Vec::new();
-        for &id in members {
+        for (&id, passing) in members.iter().zip(&passing) {
             // The raw points stream in a chunk at a time, straight into the windows.
             let mut windows: Windows = Vec::new();
             let mut scan = ctx.snapshot.scan(id, &f.name, ctx.start_ns, ctx.end_ns)?;
             while let Some(chunk) = scan.next_chunk()? {
-                if chunk.value_type() == f.ty {
-                    windowing.bucket_into(&mut windows, chunk.ts(), chunk.values(), &empty);
+                if chunk.value_type() != f.ty {
+                    continue;
+                }
+                match passing {
+                    None => windowing.bucket_into(&mut windows, chunk.ts(), chunk.values(), &empty),
+                    Some(p) => {
+                        let mut owned = strata_engine::ColumnData::new(f.ty);
+                        chunk.append_to(&mut owned);
+                        let kept = crate::value_filter::retain(&owned.ts, &owned.values, p);
+                        windowing.bucket_into(&mut windows, &kept.ts, kept.values.as_ref(), &empty);
+                    }
                 }
             }
-            let rolled = rollup_windows(ctx, id, &f.name, agg.function, windowing, &empty)?;
+            // Rollups hold no row values to filter on: filtered aggregates read raw points.
+            let rolled = if passing.is_some() {
+                Vec::new()
+            } else {
+                rollup_windows(ctx, id, &f.name, agg.function, windowing, &empty)?
+            };
             if windows.is_empty() && rolled.is_empty() {
                 continue;
             }

@@ -59,6 +59,7 @@ mod result;
 mod rollups;
 pub mod time;
 mod validate;
+pub mod value_filter;
 mod window;
 
 #[cfg(test)]
@@ -70,3 +71,4 @@ pub use match_series::match_series;
 pub use options::{DEFAULT_MAX_POINTS, QueryOptions, precision_ns};
 pub use request::{AggFunction, Aggregate, Filter, Format, Order, QueryRequest};
 pub use result::{FieldOut, QueryResult, SeriesResult};
+pub use value_filter::{CmpOp, ValueFilter};

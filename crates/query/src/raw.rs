@@ -30,20 +30,29 @@ pub(crate) fn raw_series(
     fields: &[FieldPlan],
     budget: &mut Budget,
 ) -> Result<Built, QueryError> {
+    let passing = ctx.passing(id)?;
     let take = match ctx.limit {
+        // With value filters the last `limit` rows passing may lie anywhere.
+        Some(_) if passing.is_some() => Take::All,
         Some(n) => Take::Limit {
             n,
             from_end: ctx.order == Order::Desc,
         },
         None => Take::All,
     };
-    let cols = read_fields(
+    let mut cols = read_fields(
         ctx,
         id,
         fields,
         take,
-        ctx.limit.is_none().then_some(&*budget),
+        (ctx.limit.is_none() && passing.is_none()).then_some(&*budget),
     )?;
+    if let Some(p) = &passing {
+        for (_, c) in &mut cols {
+            *c = crate::value_filter::retain(&c.ts, &c.values, p);
+        }
+        cols.retain(|(_, c)| !c.is_empty());
+    }
     let names: Vec<&str> = cols.iter().map(|(f, _)| f.name.as_str()).collect();
     let keys: Vec<&[i64]> = cols.iter().map(|(_, c)| c.ts.as_slice()).collect();
     lay_out(

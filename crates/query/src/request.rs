@@ -11,6 +11,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
 use crate::error::QueryError;
+use crate::value_filter::ValueFilter;
 
 /// One query, as the client sent it. Times are in the request's precision (see
 /// [`crate::QueryOptions::precision_ns`]).
@@ -28,6 +29,10 @@ pub struct QueryRequest {
     /// Field names to return; `None` means every field of the measurement.
     #[serde(default)]
     pub fields: Option<Vec<String>>,
+    /// Conditions on field values, ANDed: only rows where all hold are returned or folded
+    /// (see [`crate::value_filter`]).
+    #[serde(default, rename = "where")]
+    pub value_filters: Vec<ValueFilter>,
     #[serde(default)]
     pub aggregate: Option<Aggregate>,
     /// Tag keys to aggregate series together by; needs `aggregate`.

@@ -28,6 +28,14 @@ impl QueryRequest {
                 self.start, self.end
             )));
         }
+        for f in &self.value_filters {
+            if f.field.is_empty() {
+                return Err(QueryError::bad("where: \"field\" must not be empty"));
+            }
+            if !f.value.is_finite() {
+                return Err(QueryError::bad("where: \"value\" must be a finite number"));
+            }
+        }
         if let Some(fields) = &self.fields {
             if fields.is_empty() {
                 return Err(QueryError::bad(

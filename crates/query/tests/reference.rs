@@ -266,6 +266,7 @@ fn query() -> impl Strategy<Value = Query> {
                     end,
                     filters,
                     fields: fields.map(|f| f.into_iter().map(str::to_string).collect()),
+                    value_filters: Vec::new(),
                     aggregate,
                     group_by,
                     limit,

@@ -2,8 +2,8 @@
 //!
 //! Folded hosts are `group_by: []`; per-host aggregates are `group_by: ["hostname"]`;
 //! `lastpoint` is `limit: 1, order: desc` over the whole data range (every host is one
-//! series). The API has no value filter, so `high-cpu-1` fetches the host's raw rows and
-//! keeps those with `usage_user > 90` on the client, inside the timed request's parsing.
+//! series). `high-cpu-1` filters on the server (`"where": [{"field": "usage_user", "op":
+//! "gt", "value": 90}]`), like the peers.
 
 use serde_json::{Value, json};
 
@@ -33,6 +33,9 @@ pub fn request(q: &QuerySpec) -> Value {
             json!([])
         };
     }
+    if let Some(t) = q.usage_user_above {
+        body["where"] = json!([{ "field": "usage_user", "op": "gt", "value": t }]);
+    }
     if q.desc {
         body["order"] = json!("desc");
     }
@@ -42,7 +45,7 @@ pub fn request(q: &QuerySpec) -> Value {
     body
 }
 
-/// Normalises a `{"data_points": [...]}` answer (applying the high-cpu filter).
+/// Normalises a `{"data_points": [...]}` answer.
 pub fn parse(q: &QuerySpec, url: &str, body: &Value) -> Result<QueryResult> {
     let points = body
         .get("data_points")
@@ -62,15 +65,6 @@ pub fn parse(q: &QuerySpec, url: &str, body: &Value) -> Result<QueryResult> {
             })?;
         let fields = p.get("fields").and_then(Value::as_object);
         let Some(fields) = fields else { continue };
-        if let Some(threshold) = q.usage_user_above {
-            let above = fields
-                .get("usage_user")
-                .and_then(Value::as_f64)
-                .is_some_and(|v| v > threshold);
-            if !above {
-                continue;
-            }
-        }
         let group = if q.per_host {
             p.get("tags")
                 .and_then(|t| t.get("hostname"))

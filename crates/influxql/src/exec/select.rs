@@ -1011,7 +1011,12 @@ fn agg_column(
 }
 
 /// The value of an aggregate expression over one bucket's rows.
-fn agg_value(e: &Expr, fields: &[String], g: &Group, rows: RowSlice<'_>) -> Result<(Value, Option<i64>)> {
+fn agg_value(
+    e: &Expr,
+    fields: &[String],
+    g: &Group,
+    rows: RowSlice<'_>,
+) -> Result<(Value, Option<i64>)> {
     match e {
         Expr::Paren(inner) => agg_value(inner, fields, g, rows),
         Expr::Call { name, args } if is_aggregate(name) => {
