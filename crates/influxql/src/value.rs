@@ -70,6 +70,25 @@ impl Value {
     }
 }
 
+impl strata_query::fill::Fillable for Value {
+    fn from_number(n: f64, like: Option<&Self>) -> Self {
+        match like {
+            Some(Value::Int(_)) if n.fract() == 0.0 && n.abs() < 9.0e18 => Value::Int(n as i64),
+            _ => Value::Float(n),
+        }
+    }
+
+    fn lerp(a: &Self, b: &Self, f: f64) -> Option<Self> {
+        match (a, b) {
+            (Value::Int(x), Value::Int(y)) => Some(Value::Int(*x + ((*y - *x) as f64 * f) as i64)),
+            (a, b) => {
+                let (x, y) = (a.as_f64()?, b.as_f64()?);
+                Some(Value::Float(x + (y - x) * f))
+            }
+        }
+    }
+}
+
 /// One series of a statement's result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeriesOut {

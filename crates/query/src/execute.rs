@@ -13,6 +13,7 @@ use strata_engine::Snapshot;
 
 use crate::budget::Budget;
 use crate::error::QueryError;
+use crate::finish;
 use crate::match_series::match_series;
 use crate::options::QueryOptions;
 use crate::plan::{OutputPlan, plan_fields, plan_outputs};
@@ -83,8 +84,14 @@ pub fn execute(
         start_ns: range_to_ns(req.start, opts.precision_ns),
         end_ns: range_to_ns(req.end, opts.precision_ns),
         precision_ns: opts.precision_ns,
-        limit: req.limit,
-        order: req.order,
+        // A fill or a derived function needs each series whole and in time order: `limit`
+        // and `order` are applied after them (in `finish`).
+        limit: if finish::needed(req) { None } else { req.limit },
+        order: if finish::needed(req) {
+            Order::Asc
+        } else {
+            req.order
+        },
         value_filters: &req.value_filters,
     };
     let windowing = match &req.aggregate {
@@ -105,7 +112,14 @@ pub fn execute(
             },
         };
         if let Some((timestamps, fields)) = built {
-            series.push(output(req, out, timestamps, fields));
+            let (timestamps, fields) = if finish::needed(req) {
+                finish::finish(req, opts.precision_ns, opts.max_points, timestamps, fields)?
+            } else {
+                (timestamps, fields)
+            };
+            if !timestamps.is_empty() {
+                series.push(output(req, out, timestamps, fields));
+            }
         }
     }
     Ok(QueryResult { series })

@@ -10,7 +10,9 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
+use crate::derive::DeriveFn;
 use crate::error::QueryError;
+use crate::fill::Fill;
 use crate::value_filter::ValueFilter;
 
 /// One query, as the client sent it. Times are in the request's precision (see
@@ -35,6 +37,12 @@ pub struct QueryRequest {
     pub value_filters: Vec<ValueFilter>,
     #[serde(default)]
     pub aggregate: Option<Aggregate>,
+    /// Empty windows of an aggregate with `every` filled (default: left out, `"none"`).
+    #[serde(default)]
+    pub fill: Option<Fill>,
+    /// A derived function of each field's values (after aggregation).
+    #[serde(default)]
+    pub derive: Option<Derive>,
     /// Tag keys to aggregate series together by; needs `aggregate`.
     #[serde(default)]
     pub group_by: Option<Vec<String>>,
@@ -54,6 +62,19 @@ impl QueryRequest {
         serde_json::from_slice(body)
             .map_err(|e| QueryError::bad(format!("invalid query body: {e}")))
     }
+}
+
+/// `derive`: a derived function of each field's values; `unit` (request time units) is the
+/// time unit of derivatives (default one second) and `elapsed` (default one request unit);
+/// `window` is the moving average's number of values.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Derive {
+    pub function: DeriveFn,
+    #[serde(default)]
+    pub unit: Option<i64>,
+    #[serde(default)]
+    pub window: Option<usize>,
 }
 
 /// A condition on one tag key. JSON: `"x"` (equality), `{"ne": "x"}`, `{"in": ["a", "b"]}`,

@@ -28,6 +28,32 @@ impl QueryRequest {
                 self.start, self.end
             )));
         }
+        if let Some(fill) = self.fill {
+            if fill != crate::fill::Fill::None
+                && self.aggregate.as_ref().and_then(|a| a.every).is_none()
+            {
+                return Err(QueryError::bad(
+                    "fill needs an aggregate with \"every\" (it fills the windows without data)",
+                ));
+            }
+        }
+        if let Some(d) = &self.derive {
+            if d.unit.is_some_and(|u| u <= 0) {
+                return Err(QueryError::bad("derive.unit must be positive"));
+            }
+            match (d.function, d.window) {
+                (crate::derive::DeriveFn::MovingAverage, Some(w)) if w >= 1 => {}
+                (crate::derive::DeriveFn::MovingAverage, _) => {
+                    return Err(QueryError::bad(
+                        "derive moving_average needs \"window\": a number of values, at least 1",
+                    ));
+                }
+                (_, Some(_)) => {
+                    return Err(QueryError::bad("derive.window is only for moving_average"));
+                }
+                _ => {}
+            }
+        }
         for f in &self.value_filters {
             if f.field.is_empty() {
                 return Err(QueryError::bad("where: \"field\" must not be empty"));

@@ -267,6 +267,8 @@ fn query() -> impl Strategy<Value = Query> {
                     filters,
                     fields: fields.map(|f| f.into_iter().map(str::to_string).collect()),
                     value_filters: Vec::new(),
+                    fill: None,
+                    derive: None,
                     aggregate,
                     group_by,
                     limit,

@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 
+use strata_query::derive::{DeriveFn, Num, derive};
+
 use crate::error::{InfluxqlError, Result};
 use crate::value::Value;
 
@@ -243,87 +245,40 @@ pub fn top_bottom(
     chosen
 }
 
-/// A transformation of a sequence of points in time order; `unit` in nanoseconds
-/// (derivative's unit, elapsed's unit) and `n` (moving_average's window).
+/// A transformation of a sequence of points in time order ([`strata_query::derive`], the
+/// JSON query's too); `unit` in nanoseconds (derivative's unit, elapsed's unit) and `n`
+/// (moving_average's window).
 pub fn transform(name: &str, pts: &[Pt], unit: i64, n: usize) -> Result<Vec<Pt>> {
-    let mut out = Vec::with_capacity(pts.len());
-    match name {
-        "derivative" | "non_negative_derivative" | "difference" | "non_negative_difference" => {
-            let mut prev: Option<(i64, f64)> = None;
-            for (t, v) in pts {
-                let Some(x) = v.as_f64() else {
-                    return Err(InfluxqlError::invalid(format!(
-                        "unsupported {name} iterator type: {}",
-                        iterator_type(v)
-                    )));
-                };
-                if let Some((pt, px)) = prev {
-                    if *t == pt {
-                        continue;
-                    }
-                    let d = if name.ends_with("derivative") {
-                        (x - px) / ((t - pt) as f64 / unit as f64)
-                    } else {
-                        x - px
-                    };
-                    if !(name.starts_with("non_negative") && d < 0.0) {
-                        let keep_int = name.ends_with("difference") && matches!(v, Value::Int(_));
-                        out.push((
-                            *t,
-                            if keep_int {
-                                Value::Int(d as i64)
-                            } else {
-                                Value::Float(d)
-                            },
-                        ));
-                    }
-                }
-                prev = Some((*t, x));
-            }
-        }
-        "moving_average" => {
-            let mut window: std::collections::VecDeque<f64> = std::collections::VecDeque::new();
-            let mut sum = 0.0;
-            for (t, v) in pts {
-                let Some(x) = v.as_f64() else { continue };
-                window.push_back(x);
-                sum += x;
-                if window.len() > n {
-                    sum -= window.pop_front().unwrap_or(0.0);
-                }
-                if window.len() == n {
-                    out.push((*t, Value::Float(sum / n as f64)));
-                }
-            }
-        }
-        "cumulative_sum" => {
-            let mut fsum = 0.0;
-            let mut isum = 0i64;
-            for (t, v) in pts {
+    let Some(f) = DeriveFn::parse(name) else {
+        return Err(InfluxqlError::invalid(format!(
+            "undefined function {name}()"
+        )));
+    };
+    check_numeric(name, pts)?;
+    let nums: Vec<(i64, Num)> = pts
+        .iter()
+        .filter_map(|(t, v)| {
+            Some((
+                *t,
                 match v {
-                    Value::Int(n) => {
-                        isum = isum.wrapping_add(*n);
-                        out.push((*t, Value::Int(isum)));
-                    }
-                    v => {
-                        fsum += v.as_f64().unwrap_or(0.0);
-                        out.push((*t, Value::Float(fsum)));
-                    }
-                }
-            }
-        }
-        "elapsed" => {
-            for w in pts.windows(2) {
-                out.push((w[1].0, Value::Int((w[1].0 - w[0].0) / unit.max(1))));
-            }
-        }
-        other => {
-            return Err(InfluxqlError::invalid(format!(
-                "undefined function {other}()"
-            )));
-        }
-    }
-    Ok(out)
+                    Value::Int(n) => Num::Int(*n),
+                    v => Num::Float(v.as_f64()?),
+                },
+            ))
+        })
+        .collect();
+    Ok(derive(f, &nums, unit, n)
+        .into_iter()
+        .map(|(t, v)| {
+            (
+                t,
+                match v {
+                    Num::Int(n) => Value::Int(n),
+                    Num::Float(f) => Value::Float(f),
+                },
+            )
+        })
+        .collect())
 }
 
 /// A math function of its argument values.

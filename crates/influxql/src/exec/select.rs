@@ -1127,7 +1127,8 @@ fn top_bottom_column(
     Ok(AggColumn::Sparse(out))
 }
 
-/// Applies `fill` to the empty buckets of dense columns (tag columns skipped).
+/// Applies `fill` ([`strata_query::fill`]) to the empty buckets of dense columns (tag
+/// columns skipped).
 fn fill(
     how: Fill,
     cols: &mut [Vec<(Value, Option<i64>)>],
@@ -1136,54 +1137,16 @@ fn fill(
     skip: &[usize],
 ) {
     for (ci, col) in cols.iter_mut().enumerate() {
-        if skip.contains(&ci) {
+        if skip.contains(&ci) || col.is_empty() {
             continue;
         }
-        match how {
-            Fill::Null | Fill::None => {}
-            Fill::Number(n) => {
-                for (b, cell) in col.iter_mut().enumerate() {
-                    if empty[b] {
-                        cell.0 = if n.fract() == 0.0 && matches!(cell.0, Value::Int(_)) {
-                            Value::Int(n as i64)
-                        } else {
-                            Value::Float(n)
-                        };
-                    }
-                }
-            }
-            Fill::Previous => {
-                let mut prev = Value::Null;
-                for (b, cell) in col.iter_mut().enumerate() {
-                    if empty[b] {
-                        cell.0 = prev.clone();
-                    } else {
-                        prev = cell.0.clone();
-                    }
-                }
-            }
-            Fill::Linear => {
-                let known: Vec<usize> = (0..col.len())
-                    .filter(|&b| !empty[b] && !col[b].0.is_null())
-                    .collect();
-                for w in known.windows(2) {
-                    let (a, z) = (w[0], w[1]);
-                    let (Some(va), Some(vz)) = (col[a].0.as_f64(), col[z].0.as_f64()) else {
-                        continue;
-                    };
-                    let ints =
-                        matches!(col[a].0, Value::Int(_)) && matches!(col[z].0, Value::Int(_));
-                    for b in a + 1..z {
-                        let f = (starts[b] - starts[a]) as f64 / (starts[z] - starts[a]) as f64;
-                        let v = va + (vz - va) * f;
-                        col[b].0 = if ints {
-                            Value::Int(v as i64)
-                        } else {
-                            Value::Float(v)
-                        };
-                    }
-                }
-            }
+        let mut cells: Vec<Option<Value>> = col
+            .iter()
+            .map(|(v, _)| (!v.is_null()).then(|| v.clone()))
+            .collect();
+        strata_query::fill::fill(how, starts, &mut cells, empty);
+        for ((v, _), cell) in col.iter_mut().zip(cells) {
+            *v = cell.unwrap_or(Value::Null);
         }
     }
 }

@@ -127,16 +127,8 @@ pub struct GroupBy {
     pub tag_regexes: Vec<String>,
 }
 
-/// `fill(...)`.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub enum Fill {
-    #[default]
-    Null,
-    None,
-    Number(f64),
-    Previous,
-    Linear,
-}
+/// `fill(...)`: the JSON query's fill, one implementation for both.
+pub use strata_query::fill::Fill;
 
 /// Binary operators, by precedence from loosest: `OR`, `AND`, comparisons, `+ - | ^`,
 /// `* / % &`.
