@@ -194,11 +194,14 @@ mod tests {
     }
 
     #[test]
-    fn parses_points_and_filters_high_cpu() {
+    fn parses_points_and_filters_high_cpu_on_the_server() {
         let q = plan(QueryType::HighCpu1);
+        assert_eq!(
+            request(&q)["where"],
+            json!([{"field": "usage_user", "op": "gt", "value": 90.0}])
+        );
         let body = json!({"data_points": [
-            {"timestamp": 1, "tags": {"hostname": "host_1", "region": "x"}, "fields": {"usage_user": 95.0, "usage_idle": 3.0}},
-            {"timestamp": 2, "tags": {"hostname": "host_1", "region": "x"}, "fields": {"usage_user": 50.0, "usage_idle": 4.0}}
+            {"timestamp": 1, "tags": {"hostname": "host_1", "region": "x"}, "fields": {"usage_user": 95.0, "usage_idle": 3.0}}
         ]});
         let r = parse(&q, "u", &body).unwrap();
         assert_eq!(r.rows.len(), 2);
