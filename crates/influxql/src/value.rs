@@ -44,6 +44,18 @@ impl Value {
         }
     }
 
+    /// A whole column's values (moved).
+    pub fn column(col: strata_engine::Column) -> Vec<Value> {
+        use strata_engine::Column;
+        match col {
+            Column::Float(v) => v.into_iter().map(Value::Float).collect(),
+            Column::Integer(v) => v.into_iter().map(Value::Int).collect(),
+            Column::Unsigned(v) => v.into_iter().map(Value::Uint).collect(),
+            Column::Boolean(v) => v.into_iter().map(Value::Bool).collect(),
+            Column::String(v) => v.into_iter().map(Value::Str).collect(),
+        }
+    }
+
     /// Orders values of one type (numbers across their types); `None` for unlike types.
     pub fn compare(&self, other: &Value) -> Option<Ordering> {
         match (self, other) {

@@ -5,6 +5,7 @@
 //! `SLIMIT`/`SOFFSET`.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use regex::Regex;
 use roaring::RoaringBitmap;
@@ -445,7 +446,7 @@ fn run_measurement(
         Take::All
     };
     let mut out = Vec::new();
-    let mut budget = limits.max_points;
+    let budget = AtomicUsize::new(limits.max_points);
     for g in groups {
         let rows = read_group(
             snapshot,
@@ -454,7 +455,7 @@ fn run_measurement(
             &cond,
             (range.min, range.max),
             take,
-            &mut budget,
+            &budget,
         )?;
         if rows.time.is_empty() {
             continue;
@@ -580,70 +581,35 @@ fn read_group(
     cond: &Condition,
     (min, max): (i64, i64),
     take: Take,
-    budget: &mut usize,
+    budget: &AtomicUsize,
 ) -> Result<Rows> {
-    let names: Vec<&str> = fields.iter().map(String::as_str).collect();
     let end = if max >= MAX_TIME { i64::MAX } else { max + 1 };
     let stride = fields.len();
-    // Each series' rows, in time order, one after the other.
-    let mut staged = Rows {
-        time: Vec::new(),
-        series: Vec::new(),
-        values: Vec::new(),
-        stride,
+    let n = g.ids.len();
+    let threads = std::thread::available_parallelism().map_or(1, |p| p.get());
+    let (mut staged, runs) = if n >= PARALLEL_SERIES && threads > 1 {
+        // The second half on its own thread, the first here.
+        let half = n / 2;
+        let (first, second) = std::thread::scope(|sc| {
+            let other =
+                sc.spawn(|| stage(snapshot, g, half..n, fields, cond, (min, end), take, budget));
+            let mine = stage(snapshot, g, 0..half, fields, cond, (min, end), take, budget);
+            let theirs = other
+                .join()
+                .unwrap_or_else(|_| Err(InfluxqlError::invalid("a read thread failed")));
+            (mine, theirs)
+        });
+        let (mut rows, mut runs) = first?;
+        let (more, more_runs) = second?;
+        let offset = rows.time.len();
+        rows.time.extend(more.time);
+        rows.series.extend(more.series);
+        rows.values.extend(more.values);
+        runs.extend(more_runs.into_iter().map(|(a, b)| (a + offset, b + offset)));
+        (rows, runs)
+    } else {
+        stage(snapshot, g, 0..n, fields, cond, (min, end), take, budget)?
     };
-    let mut runs: Vec<(usize, usize)> = Vec::with_capacity(g.ids.len());
-    for (si, id) in g.ids.iter().enumerate() {
-        let cols = snapshot.read_columns(*id, &names, min, end, take)?;
-        let present: Vec<&strata_engine::ColumnData> = cols.iter().flatten().collect();
-        let times: Vec<i64> = match present.as_slice() {
-            [] => Vec::new(),
-            [one] => one.ts.clone(),
-            // Fields written together share their times (the usual case).
-            [first, rest @ ..] if rest.iter().all(|c| c.ts == first.ts) => first.ts.clone(),
-            many => {
-                let mut t: Vec<i64> = many.iter().flat_map(|c| c.ts.iter().copied()).collect();
-                t.sort_unstable();
-                t.dedup();
-                t
-            }
-        };
-        if times.len() > *budget {
-            return Err(InfluxqlError::TooLarge(
-                "the query reads more than the limit of points: narrow the time range or the series"
-                    .into(),
-            ));
-        }
-        *budget -= times.len();
-        let start = staged.time.len();
-        let mut cursor = vec![0usize; cols.len()];
-        for t in times {
-            let at = staged.values.len();
-            for (c, i) in cols.iter().zip(cursor.iter_mut()) {
-                staged.values.push(match c {
-                    Some(c) if c.ts.get(*i) == Some(&t) => {
-                        *i += 1;
-                        Value::from_column(c.values.as_ref(), *i - 1)
-                    }
-                    _ => Value::Null,
-                });
-            }
-            if let Some(test) = &cond.rows {
-                let view = RowView {
-                    fields,
-                    values: &staged.values[at..],
-                    tags: &g.series[si],
-                };
-                if !eval::test(test, &view) {
-                    staged.values.truncate(at);
-                    continue;
-                }
-            }
-            staged.time.push(t);
-            staged.series.push(si as u32);
-        }
-        runs.push((start, staged.time.len()));
-    }
     if runs.iter().filter(|(a, b)| b > a).count() <= 1 {
         return Ok(staged);
     }
@@ -677,6 +643,95 @@ fn read_group(
         }
     }
     Ok(out)
+}
+
+/// Groups of at least this many series are read on two threads.
+const PARALLEL_SERIES: usize = 4;
+
+/// Reads and stages the series `series` of `g`: their rows one series after the other, each
+/// in time order, and each series' run of rows.
+#[allow(clippy::too_many_arguments)]
+fn stage(
+    snapshot: &Snapshot,
+    g: &Group,
+    series: std::ops::Range<usize>,
+    fields: &[String],
+    cond: &Condition,
+    (min, end): (i64, i64),
+    take: Take,
+    budget: &AtomicUsize,
+) -> Result<(Rows, Vec<(usize, usize)>)> {
+    let names: Vec<&str> = fields.iter().map(String::as_str).collect();
+    let stride = fields.len();
+    // Each series' rows, in time order, one after the other.
+    let mut staged = Rows {
+        time: Vec::new(),
+        series: Vec::new(),
+        values: Vec::new(),
+        stride,
+    };
+    let mut runs: Vec<(usize, usize)> = Vec::with_capacity(g.ids.len());
+    for si in series {
+        let id = &g.ids[si];
+        let cols = snapshot.read_columns(*id, &names, min, end, take)?;
+        let present: Vec<&strata_engine::ColumnData> = cols.iter().flatten().collect();
+        let times: Vec<i64> = match present.as_slice() {
+            [] => Vec::new(),
+            [one] => one.ts.clone(),
+            // Fields written together share their times (the usual case).
+            [first, rest @ ..] if rest.iter().all(|c| c.ts == first.ts) => first.ts.clone(),
+            many => {
+                let mut t: Vec<i64> = many.iter().flat_map(|c| c.ts.iter().copied()).collect();
+                t.sort_unstable();
+                t.dedup();
+                t
+            }
+        };
+        let n = times.len();
+        if budget
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| b.checked_sub(n))
+            .is_err()
+        {
+            return Err(InfluxqlError::TooLarge(
+                "the query reads more than the limit of points: narrow the time range or the series"
+                    .into(),
+            ));
+        }
+        let start = staged.time.len();
+        // Each column's values converted once (moved, not cloned), then taken row by row.
+        let mut cols: Vec<Option<(Vec<i64>, Vec<Value>)>> = cols
+            .into_iter()
+            .map(|c| c.map(|c| (c.ts, Value::column(c.values))))
+            .collect();
+        let mut cursor = vec![0usize; cols.len()];
+        for t in times {
+            let at = staged.values.len();
+            for (c, i) in cols.iter_mut().zip(cursor.iter_mut()) {
+                staged.values.push(match c {
+                    Some((ts, vals)) if ts.get(*i) == Some(&t) => {
+                        *i += 1;
+                        std::mem::replace(&mut vals[*i - 1], Value::Null)
+                    }
+                    _ => Value::Null,
+                });
+            }
+            if let Some(test) = &cond.rows {
+                let view = RowView {
+                    fields,
+                    values: &staged.values[at..],
+                    tags: &g.series[si],
+                };
+                if !eval::test(test, &view) {
+                    staged.values.truncate(at);
+                    continue;
+                }
+            }
+            staged.time.push(t);
+            staged.series.push(si as u32);
+        }
+        runs.push((start, staged.time.len()));
+    }
+    Ok((staged, runs))
 }
 
 fn view<'a>(fields: &'a [String], g: &'a Group, r: &RowRef<'a>) -> RowView<'a> {
@@ -1031,6 +1086,9 @@ fn agg_value(
                     return Ok((Value::Int(functions::distinct(&pts).len() as i64), None));
                 }
             }
+            if let Some(v) = streamed(name, args, fields, rows)? {
+                return Ok(v);
+            }
             let pts = points_of(&args[0], fields, g, rows);
             let arg = match (name.as_str(), args.get(1).map(Expr::unparen)) {
                 ("percentile", Some(Expr::Int(n))) => Some(*n as f64),
@@ -1064,6 +1122,92 @@ fn agg_value(
         Expr::Float(f) => Ok((Value::Float(*f), None)),
         _ => Ok((Value::Null, None)),
     }
+}
+
+/// The common aggregates of a field by itself (`count sum mean min max first last`),
+/// computed in one pass over the bucket's rows without collecting its points; `None` for
+/// anything else (then [`functions::aggregate`] does it). Same results, same errors.
+fn streamed(
+    name: &str,
+    args: &[Expr],
+    fields: &[String],
+    rows: RowSlice<'_>,
+) -> Result<Option<(Value, Option<i64>)>> {
+    if args.len() != 1 {
+        return Ok(None);
+    }
+    let Expr::Var { name: field, cast } = args[0].unparen() else {
+        return Ok(None);
+    };
+    if *cast == Some(Cast::Tag)
+        || !matches!(
+            name,
+            "count" | "sum" | "mean" | "min" | "max" | "first" | "last"
+        )
+    {
+        return Ok(None);
+    }
+    let Some(i) = fields.iter().position(|f| f == field) else {
+        return Ok(None);
+    };
+    let mut n = 0usize;
+    let mut fsum = 0.0f64;
+    let mut isum = 0i64;
+    let mut all_int = true;
+    // (value as f64, row) of the best point for min/max; first/last rows.
+    let mut best: Option<(f64, usize)> = None;
+    let mut first: Option<usize> = None;
+    let mut last: Option<usize> = None;
+    for r in 0..rows.len() {
+        let row = rows.get(r);
+        let v = &row.values[i];
+        if v.is_null() {
+            continue;
+        }
+        n += 1;
+        first.get_or_insert(r);
+        last = Some(r);
+        if matches!(name, "count" | "first" | "last") {
+            continue;
+        }
+        let Some(x) = v.as_f64() else {
+            return Err(InfluxqlError::invalid(format!(
+                "unsupported {name} iterator type: {}",
+                match v {
+                    Value::Str(_) => "*query.stringInterruptIterator",
+                    Value::Bool(_) => "*query.booleanInterruptIterator",
+                    _ => "*query.floatInterruptIterator",
+                }
+            )));
+        };
+        match v {
+            Value::Int(k) => isum = isum.wrapping_add(*k),
+            _ => all_int = false,
+        }
+        fsum += x;
+        let better = match best {
+            None => true,
+            Some((b, _)) if name == "max" => x > b,
+            Some((b, _)) => x < b,
+        };
+        if better {
+            best = Some((x, r));
+        }
+    }
+    let at = |r: usize| {
+        let row = rows.get(r);
+        (row.values[i].clone(), Some(row.time))
+    };
+    Ok(Some(match name {
+        "count" => (Value::Int(n as i64), None),
+        _ if n == 0 => (Value::Null, None),
+        "sum" if all_int => (Value::Int(isum), None),
+        "sum" => (Value::Float(fsum), None),
+        "mean" => (Value::Float(fsum / n as f64), None),
+        "first" => first.map_or((Value::Null, None), at),
+        "last" => last.map_or((Value::Null, None), at),
+        _ => best.map_or((Value::Null, None), |(_, r)| at(r)),
+    }))
 }
 
 fn top_bottom_column(
