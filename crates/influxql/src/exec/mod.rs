@@ -1,9 +1,13 @@
-//! Statements run over an engine snapshot: [`select`] (raw rows, transformations,
-//! aggregates, `fill`), [`functions`] (InfluxQL's functions), [`eval`] (row expressions),
+//! Statements run over an engine snapshot: [`select`] (raw rows, transformations; the
+//! driver), `rows` (a group's rows, read and merged), `aggregate` (buckets, aggregates,
+//! `fill`), `output` (output columns and their assembly), [`functions`] (InfluxQL's functions), [`eval`] (row expressions),
 //! [`tags`] (tag conditions on the postings), [`show`] (metadata statements and deletes).
 
+mod aggregate;
 pub mod eval;
 pub mod functions;
+mod output;
+mod rows;
 pub mod select;
 pub mod show;
 pub mod tags;
