@@ -1,7 +1,8 @@
 //! Statements run over an engine snapshot: [`select`] (raw rows, transformations; the
 //! driver), `rows` (a group's rows, read and merged), `aggregate` (buckets, aggregates,
-//! `fill`), `output` (output columns and their assembly), [`functions`] (InfluxQL's functions), [`eval`] (row expressions),
-//! [`tags`] (tag conditions on the postings), [`show`] (metadata statements and deletes).
+//! `fill`), `output` (output columns and their assembly), [`functions`] (InfluxQL's
+//! functions), [`eval`] (row expressions), [`tags`] (tag conditions on the postings),
+//! [`show`] (metadata statements and deletes).
 
 mod aggregate;
 pub mod eval;
