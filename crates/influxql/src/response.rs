@@ -48,37 +48,52 @@ pub fn rfc3339(t: i64) -> String {
     s
 }
 
-/// A float as Go's `encoding/json` writes it; non-finite values (which InfluxDB fails to
+/// A float as Go's `encoding/json` writes it (shortest round-trip digits, exponent form
+/// below 1e-6 and from 1e21 as `1e+21`); non-finite values (which InfluxDB fails to
 /// encode) are `null`.
-pub fn float_json(f: f64) -> Json {
+pub fn float_text(out: &mut String, f: f64) {
+    use std::fmt::Write as _;
     if !f.is_finite() {
-        return Json::Null;
+        out.push_str("null");
+        return;
     }
     let abs = f.abs();
-    let text = if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
+    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
         let e = format!("{f:e}");
         match e.split_once('e') {
-            Some((m, exp)) if !exp.starts_with('-') => format!("{m}e+{exp}"),
-            _ => e,
+            Some((m, exp)) if !exp.starts_with('-') => {
+                let _ = write!(out, "{m}e+{exp}");
+            }
+            _ => out.push_str(&e),
         }
     } else {
-        format!("{f}")
-    };
-    // A number serde_json keeps as written.
-    serde_json::from_str(&text).unwrap_or(Json::Null)
+        let _ = write!(out, "{f}");
+    }
 }
 
-fn value_json(v: &Value, epoch: Epoch) -> Json {
+/// One value as JSON text, appended to `out`.
+fn value_text(out: &mut String, v: &Value, epoch: Epoch) {
+    use std::fmt::Write as _;
     match v {
-        Value::Null => Json::Null,
-        Value::Float(f) => float_json(*f),
-        Value::Int(n) => json!(n),
-        Value::Uint(n) => json!(n),
-        Value::Bool(b) => json!(b),
-        Value::Str(s) => json!(s),
+        Value::Null => out.push_str("null"),
+        Value::Float(f) => float_text(out, *f),
+        Value::Int(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::Uint(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Str(s) => out.push_str(&Json::from(s.as_str()).to_string()),
         Value::Time(t) => match epoch {
-            Epoch::Rfc3339 => json!(rfc3339(*t)),
-            Epoch::Unit(u) => json!(t / u),
+            Epoch::Rfc3339 => {
+                out.push('"');
+                out.push_str(&rfc3339(*t));
+                out.push('"');
+            }
+            Epoch::Unit(u) => {
+                let _ = write!(out, "{}", t / u);
+            }
         },
     }
 }
@@ -114,11 +129,23 @@ fn series_json(s: &SeriesOut, rows: &[Vec<Value>], epoch: Epoch, partial: bool) 
     }
     f.push(("columns", json!(s.columns).to_string()));
     if !rows.is_empty() {
-        let values: Vec<Json> = rows
-            .iter()
-            .map(|r| Json::Array(r.iter().map(|v| value_json(v, epoch)).collect()))
-            .collect();
-        f.push(("values", Json::Array(values).to_string()));
+        let mut values = String::with_capacity(rows.len() * 16 * rows[0].len());
+        values.push('[');
+        for (i, r) in rows.iter().enumerate() {
+            if i > 0 {
+                values.push(',');
+            }
+            values.push('[');
+            for (j, v) in r.iter().enumerate() {
+                if j > 0 {
+                    values.push(',');
+                }
+                value_text(&mut values, v, epoch);
+            }
+            values.push(']');
+        }
+        values.push(']');
+        f.push(("values", values));
     }
     if partial {
         f.push(("partial", "true".into()));
@@ -265,14 +292,17 @@ mod tests {
 
     #[test]
     fn numbers_and_times_like_influxdb() {
-        assert_eq!(float_json(3.0).to_string(), "3");
-        assert_eq!(float_json(0.5).to_string(), "0.5");
-        assert_eq!(
-            float_json(22.199999999999992).to_string(),
-            "22.199999999999992"
-        );
-        assert_eq!(float_json(1e21).to_string(), "1e+21");
-        assert_eq!(float_json(f64::NAN), Json::Null);
+        let text = |f: f64| {
+            let mut s = String::new();
+            float_text(&mut s, f);
+            s
+        };
+        assert_eq!(text(3.0), "3");
+        assert_eq!(text(-0.5), "-0.5");
+        assert_eq!(text(22.199999999999992), "22.199999999999992");
+        assert_eq!(text(1e21), "1e+21");
+        assert_eq!(text(1.5e-7), "1.5e-7");
+        assert_eq!(text(f64::NAN), "null");
         assert_eq!(rfc3339(1_700_000_000_000_000_000), "2023-11-14T22:13:20Z");
         assert_eq!(
             rfc3339(1_700_000_000_100_000_001),
