@@ -91,24 +91,20 @@ pub fn execute(
     out
 }
 
-/// The database a statement reads: the one its sources name, else the `db` parameter.
+/// The engine of the database a statement reads: the one `ON` or its sources name, else
+/// the `db` parameter; every retention policy named must be `autogen`.
 fn database_of<'a>(
     server: &dyn Server,
     req: &Request<'a>,
     on: Option<&'a str>,
     sources: &'a [Source],
-) -> error::Result<(String, Arc<Engine>)> {
-    for s in sources {
-        if let Some(rp) = &s.retention_policy {
-            if rp != RETENTION_POLICY {
-                return Err(InfluxqlError::invalid(format!(
-                    "retention policy not found: {rp}"
-                )));
-            }
-        }
-    }
-    if let Some(rp) = req.rp {
-        if !rp.is_empty() && rp != RETENTION_POLICY {
+) -> error::Result<Arc<Engine>> {
+    let policies = sources
+        .iter()
+        .filter_map(|s| s.retention_policy.as_deref())
+        .chain(req.rp.filter(|rp| !rp.is_empty()));
+    for rp in policies {
+        if rp != RETENTION_POLICY {
             return Err(InfluxqlError::invalid(format!(
                 "retention policy not found: {rp}"
             )));
@@ -118,10 +114,9 @@ fn database_of<'a>(
         .or_else(|| sources.iter().find_map(|s| s.database.as_deref()))
         .or(req.db.filter(|d| !d.is_empty()))
         .ok_or(InfluxqlError::DatabaseRequired)?;
-    let engine = server
+    server
         .engine(name)
-        .ok_or_else(|| InfluxqlError::DatabaseNotFound(name.to_string()))?;
-    Ok((name.to_string(), engine))
+        .ok_or_else(|| InfluxqlError::DatabaseNotFound(name.to_string()))
 }
 
 fn run(server: &dyn Server, stmt: &Statement, req: &Request<'_>) -> error::Result<Vec<SeriesOut>> {
@@ -129,7 +124,7 @@ fn run(server: &dyn Server, stmt: &Statement, req: &Request<'_>) -> error::Resul
     let now = req.now;
     match stmt {
         Statement::Select(sel) => {
-            let (_, engine) = database_of(server, req, None, &sel.sources)?;
+            let engine = database_of(server, req, None, &sel.sources)?;
             exec::select::run(&engine.snapshot(), sel, now, req.limits)
         }
         Statement::ShowDatabases => {
@@ -148,7 +143,7 @@ fn run(server: &dyn Server, stmt: &Statement, req: &Request<'_>) -> error::Resul
             limit,
             offset,
         } => {
-            let (_, engine) = database_of(server, req, on.as_deref(), &[])?;
+            let engine = database_of(server, req, on.as_deref(), &[])?;
             show::show_measurements(
                 engine.catalog(),
                 with.as_ref(),
@@ -164,7 +159,7 @@ fn run(server: &dyn Server, stmt: &Statement, req: &Request<'_>) -> error::Resul
             limit,
             offset,
         } => {
-            let (_, engine) = database_of(server, req, on.as_deref(), from)?;
+            let engine = database_of(server, req, on.as_deref(), from)?;
             show::show_tag_keys(
                 engine.catalog(),
                 from,
@@ -181,7 +176,7 @@ fn run(server: &dyn Server, stmt: &Statement, req: &Request<'_>) -> error::Resul
             limit,
             offset,
         } => {
-            let (_, engine) = database_of(server, req, on.as_deref(), from)?;
+            let engine = database_of(server, req, on.as_deref(), from)?;
             show::show_tag_values(
                 engine.catalog(),
                 from,
@@ -197,7 +192,7 @@ fn run(server: &dyn Server, stmt: &Statement, req: &Request<'_>) -> error::Resul
             limit,
             offset,
         } => {
-            let (_, engine) = database_of(server, req, on.as_deref(), from)?;
+            let engine = database_of(server, req, on.as_deref(), from)?;
             show::show_field_keys(engine.catalog(), from, (*limit, *offset))
         }
         Statement::ShowSeries {
@@ -207,7 +202,7 @@ fn run(server: &dyn Server, stmt: &Statement, req: &Request<'_>) -> error::Resul
             limit,
             offset,
         } => {
-            let (_, engine) = database_of(server, req, on.as_deref(), from)?;
+            let engine = database_of(server, req, on.as_deref(), from)?;
             show::show_series(
                 engine.catalog(),
                 from,
@@ -217,7 +212,7 @@ fn run(server: &dyn Server, stmt: &Statement, req: &Request<'_>) -> error::Resul
             )
         }
         Statement::ShowRetentionPolicies { on } => {
-            let (_, _engine) = database_of(server, req, on.as_deref(), &[])?;
+            database_of(server, req, on.as_deref(), &[])?;
             let duration = server.retention().map_or("0s".to_string(), go_duration);
             let mut s = SeriesOut::new(
                 "",
@@ -255,12 +250,12 @@ fn run(server: &dyn Server, stmt: &Statement, req: &Request<'_>) -> error::Resul
             condition,
             drop_series,
         } => {
-            let (_, engine) = database_of(server, req, None, from)?;
+            let engine = database_of(server, req, None, from)?;
             show::delete(&engine, from, condition.as_ref(), *drop_series, now)?;
             Ok(Vec::new())
         }
         Statement::DropMeasurement { name } => {
-            let (_, engine) = database_of(server, req, None, &[])?;
+            let engine = database_of(server, req, None, &[])?;
             let from = [Source {
                 database: None,
                 retention_policy: None,

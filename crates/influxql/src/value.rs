@@ -3,8 +3,6 @@
 
 use std::cmp::Ordering;
 
-use strata_engine::ColumnRef;
-
 /// One cell of a result.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -30,17 +28,6 @@ impl Value {
             Value::Int(n) => Some(n as f64),
             Value::Uint(n) => Some(n as f64),
             _ => None,
-        }
-    }
-
-    /// The value at row `i` of a column.
-    pub fn from_column(col: ColumnRef<'_>, i: usize) -> Value {
-        match col {
-            ColumnRef::Float(v) => v.get(i).map_or(Value::Null, |f| Value::Float(*f)),
-            ColumnRef::Integer(v) => v.get(i).map_or(Value::Null, |n| Value::Int(*n)),
-            ColumnRef::Unsigned(v) => v.get(i).map_or(Value::Null, |n| Value::Uint(*n)),
-            ColumnRef::Boolean(v) => v.get(i).map_or(Value::Null, |b| Value::Bool(*b)),
-            ColumnRef::String(v) => v.get(i).map_or(Value::Null, |s| Value::Str(s.clone())),
         }
     }
 

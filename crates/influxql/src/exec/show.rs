@@ -63,6 +63,20 @@ fn one_column(name: &str, column: &str, values: Vec<String>) -> SeriesOut {
     s
 }
 
+/// A page of `values` as the one series of a statement's answer (none if the page is empty).
+fn single_column(
+    name: &str,
+    column: &str,
+    values: Vec<String>,
+    (limit, offset): (usize, usize),
+) -> Vec<SeriesOut> {
+    let values = page(values, limit, offset);
+    if values.is_empty() {
+        return Vec::new();
+    }
+    vec![one_column(name, column, values)]
+}
+
 pub fn show_measurements(
     catalog: &Catalog,
     with: Option<&NameMatch>,
@@ -85,11 +99,12 @@ pub fn show_measurements(
             names.push(m);
         }
     }
-    let names = page(names, limit, offset);
-    if names.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(vec![one_column("measurements", "name", names)])
+    Ok(single_column(
+        "measurements",
+        "name",
+        names,
+        (limit, offset),
+    ))
 }
 
 pub fn show_tag_keys(
@@ -225,11 +240,7 @@ pub fn show_series(
         ks.sort();
         keys.extend(ks);
     }
-    let keys = page(keys, limit, offset);
-    if keys.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(vec![one_column("", "key", keys)])
+    Ok(single_column("", "key", keys, (limit, offset)))
 }
 
 /// `DELETE` / `DROP SERIES` / `DROP MEASUREMENT`: tombstones over the matching series

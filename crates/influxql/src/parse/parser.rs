@@ -3,7 +3,7 @@
 //! its error texts (`found X, expected Y at line L, char C`). Keywords are case-insensitive.
 
 use super::ast::*;
-use super::lexer::{Lexer, Tok};
+use super::lexer::{Lexer, Pos, Tok};
 use crate::error::ParseError;
 
 /// Most nested parentheses and calls, so a hostile query cannot exhaust the stack.
@@ -41,16 +41,16 @@ pub fn parse_expr(s: &str) -> Result<Expr, ParseError> {
     Ok(e)
 }
 
-struct Parser<'a> {
+pub(super) struct Parser<'a> {
     lexer: Lexer<'a>,
-    tok: Tok,
+    pub(super) tok: Tok,
     /// Byte offset of `tok`.
     at: usize,
     depth: usize,
 }
 
 impl<'a> Parser<'a> {
-    fn new(src: &'a str) -> Result<Self, ParseError> {
+    pub(super) fn new(src: &'a str) -> Result<Self, ParseError> {
         let mut lexer = Lexer::new(src);
         let (tok, at) = lexer.next_token()?;
         Ok(Parser {
@@ -61,24 +61,34 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn advance(&mut self) -> Result<Tok, ParseError> {
+    pub(super) fn advance(&mut self) -> Result<Tok, ParseError> {
         let (tok, at) = self.lexer.next_token()?;
         self.at = at;
         Ok(std::mem::replace(&mut self.tok, tok))
     }
 
-    fn unexpected(&self, expected: &str) -> ParseError {
-        ParseError::at(
-            self.lexer.pos_of(self.at),
-            format!("found {}, expected {expected}", self.tok.describe()),
-        )
+    /// The position of the current token.
+    pub(super) fn pos(&self) -> Pos {
+        self.lexer.pos_of(self.at)
     }
 
-    fn is_kw(&self, kw: &str) -> bool {
+    /// An error at the current token.
+    pub(super) fn error_here(&self, message: String) -> ParseError {
+        ParseError::at(self.pos(), message)
+    }
+
+    pub(super) fn unexpected(&self, expected: &str) -> ParseError {
+        self.error_here(format!(
+            "found {}, expected {expected}",
+            self.tok.describe()
+        ))
+    }
+
+    pub(super) fn is_kw(&self, kw: &str) -> bool {
         matches!(&self.tok, Tok::Ident(s) if s.eq_ignore_ascii_case(kw))
     }
 
-    fn eat_kw(&mut self, kw: &str) -> Result<bool, ParseError> {
+    pub(super) fn eat_kw(&mut self, kw: &str) -> Result<bool, ParseError> {
         if self.is_kw(kw) {
             self.advance()?;
             return Ok(true);
@@ -86,7 +96,7 @@ impl<'a> Parser<'a> {
         Ok(false)
     }
 
-    fn expect_kw(&mut self, kw: &str) -> Result<(), ParseError> {
+    pub(super) fn expect_kw(&mut self, kw: &str) -> Result<(), ParseError> {
         if self.eat_kw(kw)? {
             Ok(())
         } else {
@@ -94,11 +104,11 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn is_op(&self, op: &str) -> bool {
+    pub(super) fn is_op(&self, op: &str) -> bool {
         matches!(&self.tok, Tok::Op(o) if *o == op)
     }
 
-    fn eat_op(&mut self, op: &str) -> Result<bool, ParseError> {
+    pub(super) fn eat_op(&mut self, op: &str) -> Result<bool, ParseError> {
         if self.is_op(op) {
             self.advance()?;
             return Ok(true);
@@ -106,7 +116,7 @@ impl<'a> Parser<'a> {
         Ok(false)
     }
 
-    fn expect_op(&mut self, op: &str) -> Result<(), ParseError> {
+    pub(super) fn expect_op(&mut self, op: &str) -> Result<(), ParseError> {
         if self.eat_op(op)? {
             Ok(())
         } else {
@@ -115,7 +125,7 @@ impl<'a> Parser<'a> {
     }
 
     /// An identifier (unquoted or quoted).
-    fn ident(&mut self) -> Result<String, ParseError> {
+    pub(super) fn ident(&mut self) -> Result<String, ParseError> {
         match &self.tok {
             Tok::Ident(_) | Tok::Quoted(_) => match self.advance()? {
                 Tok::Ident(s) | Tok::Quoted(s) => Ok(s),
@@ -126,7 +136,7 @@ impl<'a> Parser<'a> {
     }
 
     /// A `/regex/` if the next token is one (the lexer is rewound to scan it as such).
-    fn regex(&mut self) -> Result<Option<String>, ParseError> {
+    pub(super) fn regex(&mut self) -> Result<Option<String>, ParseError> {
         if !self.is_op("/") {
             return Ok(None);
         }
@@ -140,7 +150,7 @@ impl<'a> Parser<'a> {
         Ok(Some(re))
     }
 
-    fn unsigned(&mut self, what: &str) -> Result<usize, ParseError> {
+    pub(super) fn unsigned(&mut self, what: &str) -> Result<usize, ParseError> {
         match self.tok {
             Tok::Int(n) if n >= 0 => {
                 self.advance()?;
@@ -150,7 +160,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn statement(&mut self) -> Result<Statement, ParseError> {
+    pub(super) fn statement(&mut self) -> Result<Statement, ParseError> {
         let Tok::Ident(word) = &self.tok else {
             return Err(self.unexpected(
                 "SELECT, DELETE, SHOW, CREATE, DROP, EXPLAIN, GRANT, REVOKE, ALTER, SET, KILL",
@@ -224,7 +234,7 @@ impl<'a> Parser<'a> {
 
     /// A statement Strata does not run, named by `first` and the keyword after it; the rest
     /// of it is skipped up to the next `;`.
-    fn unsupported(&mut self, first: &str) -> Result<Statement, ParseError> {
+    pub(super) fn unsupported(&mut self, first: &str) -> Result<Statement, ParseError> {
         let mut name = first.to_string();
         if let Tok::Ident(w) = &self.tok {
             name.push(' ');
@@ -234,21 +244,23 @@ impl<'a> Parser<'a> {
         Ok(Statement::Unsupported(name))
     }
 
-    fn skip_statement(&mut self) -> Result<(), ParseError> {
+    pub(super) fn skip_statement(&mut self) -> Result<(), ParseError> {
         while self.tok != Tok::Eof && !self.is_op(";") {
             self.advance()?;
         }
         Ok(())
     }
 
-    fn on_clause(&mut self) -> Result<Option<String>, ParseError> {
+    pub(super) fn on_clause(&mut self) -> Result<Option<String>, ParseError> {
         if self.eat_kw("ON")? {
             return Ok(Some(self.ident()?));
         }
         Ok(None)
     }
 
-    fn sources_and_condition(&mut self) -> Result<(Vec<Source>, Option<Expr>), ParseError> {
+    pub(super) fn sources_and_condition(
+        &mut self,
+    ) -> Result<(Vec<Source>, Option<Expr>), ParseError> {
         let from = if self.eat_kw("FROM")? {
             self.sources()?
         } else {
@@ -258,14 +270,14 @@ impl<'a> Parser<'a> {
         Ok((from, condition))
     }
 
-    fn where_clause(&mut self) -> Result<Option<Expr>, ParseError> {
+    pub(super) fn where_clause(&mut self) -> Result<Option<Expr>, ParseError> {
         if self.eat_kw("WHERE")? {
             return Ok(Some(self.expr(0)?));
         }
         Ok(None)
     }
 
-    fn limit_offset(&mut self) -> Result<(usize, usize), ParseError> {
+    pub(super) fn limit_offset(&mut self) -> Result<(usize, usize), ParseError> {
         let mut limit = 0;
         let mut offset = 0;
         if self.eat_kw("LIMIT")? {
@@ -277,300 +289,7 @@ impl<'a> Parser<'a> {
         Ok((limit, offset))
     }
 
-    fn show(&mut self) -> Result<Statement, ParseError> {
-        if self.eat_kw("DATABASES")? {
-            return Ok(Statement::ShowDatabases);
-        }
-        if self.eat_kw("MEASUREMENTS")? {
-            let on = self.on_clause()?;
-            let mut with = None;
-            if self.eat_kw("WITH")? {
-                self.expect_kw("MEASUREMENT")?;
-                if self.eat_op("=~")? {
-                    match self.regex()? {
-                        Some(re) => with = Some(NameMatch::Regex(re)),
-                        None => return Err(self.unexpected("regex")),
-                    }
-                } else {
-                    self.expect_op("=")?;
-                    with = Some(NameMatch::Name(self.ident()?));
-                }
-            }
-            let condition = self.where_clause()?;
-            let (limit, offset) = self.limit_offset()?;
-            return Ok(Statement::ShowMeasurements {
-                on,
-                with,
-                condition,
-                limit,
-                offset,
-            });
-        }
-        if self.eat_kw("TAG")? {
-            if self.eat_kw("KEYS")? {
-                let on = self.on_clause()?;
-                let (from, condition) = self.sources_and_condition()?;
-                let (limit, offset) = self.limit_offset()?;
-                return Ok(Statement::ShowTagKeys {
-                    on,
-                    from,
-                    condition,
-                    limit,
-                    offset,
-                });
-            }
-            if self.eat_kw("VALUES")? {
-                let on = self.on_clause()?;
-                let from = if self.eat_kw("FROM")? {
-                    self.sources()?
-                } else {
-                    Vec::new()
-                };
-                self.expect_kw("WITH")?;
-                self.expect_kw("KEY")?;
-                let key = if self.eat_kw("IN")? {
-                    self.expect_op("(")?;
-                    let mut keys = vec![self.ident()?];
-                    while self.eat_op(",")? {
-                        keys.push(self.ident()?);
-                    }
-                    self.expect_op(")")?;
-                    KeyMatch::In(keys)
-                } else if self.eat_op("=~")? {
-                    KeyMatch::Regex(self.regex()?.ok_or_else(|| self.unexpected("regex"))?)
-                } else if self.eat_op("!~")? {
-                    KeyMatch::NotRegex(self.regex()?.ok_or_else(|| self.unexpected("regex"))?)
-                } else if self.eat_op("!=")? || self.eat_op("<>")? {
-                    KeyMatch::NotEq(self.ident()?)
-                } else if self.eat_op("=")? {
-                    KeyMatch::Eq(self.ident()?)
-                } else {
-                    return Err(self.unexpected("=, !=, =~, !~"));
-                };
-                let condition = self.where_clause()?;
-                let (limit, offset) = self.limit_offset()?;
-                return Ok(Statement::ShowTagValues {
-                    on,
-                    from,
-                    key,
-                    condition,
-                    limit,
-                    offset,
-                });
-            }
-            return Err(self.unexpected("KEYS, VALUES"));
-        }
-        if self.eat_kw("FIELD")? {
-            self.expect_kw("KEYS")?;
-            let on = self.on_clause()?;
-            let from = if self.eat_kw("FROM")? {
-                self.sources()?
-            } else {
-                Vec::new()
-            };
-            let (limit, offset) = self.limit_offset()?;
-            return Ok(Statement::ShowFieldKeys {
-                on,
-                from,
-                limit,
-                offset,
-            });
-        }
-        if self.is_kw("SERIES") {
-            self.advance()?;
-            if self.is_kw("CARDINALITY") || self.is_kw("EXACT") {
-                return self.unsupported("SHOW SERIES");
-            }
-            let on = self.on_clause()?;
-            let (from, condition) = self.sources_and_condition()?;
-            let (limit, offset) = self.limit_offset()?;
-            return Ok(Statement::ShowSeries {
-                on,
-                from,
-                condition,
-                limit,
-                offset,
-            });
-        }
-        if self.eat_kw("RETENTION")? {
-            self.expect_kw("POLICIES")?;
-            return Ok(Statement::ShowRetentionPolicies {
-                on: self.on_clause()?,
-            });
-        }
-        match &self.tok {
-            Tok::Ident(_) => self.unsupported("SHOW"),
-            _ => Err(self.unexpected(
-                "CONTINUOUS, DATABASES, DIAGNOSTICS, FIELD, GRANTS, MEASUREMENT, MEASUREMENTS, QUERIES, RETENTION, SERIES, SHARD, SHARDS, STATS, SUBSCRIPTIONS, TAG, USERS",
-            )),
-        }
-    }
-
-    fn select(&mut self) -> Result<Select, ParseError> {
-        let mut fields = vec![self.field()?];
-        while self.eat_op(",")? {
-            fields.push(self.field()?);
-        }
-        if self.is_kw("INTO") {
-            return Err(ParseError::at(
-                self.lexer.pos_of(self.at),
-                "SELECT ... INTO is not supported by Strata".into(),
-            ));
-        }
-        self.expect_kw("FROM")?;
-        let sources = self.sources()?;
-        let condition = self.where_clause()?;
-        let mut group_by = GroupBy::default();
-        if self.eat_kw("GROUP")? {
-            self.expect_kw("BY")?;
-            loop {
-                self.dimension(&mut group_by)?;
-                if !self.eat_op(",")? {
-                    break;
-                }
-            }
-        }
-        let mut fill = Fill::Null;
-        if self.is_kw("fill") {
-            self.advance()?;
-            self.expect_op("(")?;
-            fill = match self.advance()? {
-                Tok::Ident(w) if w.eq_ignore_ascii_case("null") => Fill::Null,
-                Tok::Ident(w) if w.eq_ignore_ascii_case("none") => Fill::None,
-                Tok::Ident(w) if w.eq_ignore_ascii_case("previous") => Fill::Previous,
-                Tok::Ident(w) if w.eq_ignore_ascii_case("linear") => Fill::Linear,
-                Tok::Int(n) => Fill::Number(n as f64),
-                Tok::Float(f) => Fill::Number(f),
-                Tok::Op("-") => match self.advance()? {
-                    Tok::Int(n) => Fill::Number(-(n as f64)),
-                    Tok::Float(f) => Fill::Number(-f),
-                    _ => return Err(self.unexpected("number")),
-                },
-                _ => {
-                    return Err(ParseError::at(
-                        self.lexer.pos_of(self.at),
-                        "fill must be a number, null, none, previous or linear".into(),
-                    ));
-                }
-            };
-            self.expect_op(")")?;
-        }
-        let mut order_desc = false;
-        if self.eat_kw("ORDER")? {
-            self.expect_kw("BY")?;
-            let name = self.ident()?;
-            if !name.eq_ignore_ascii_case("time") {
-                return Err(ParseError::at(
-                    self.lexer.pos_of(self.at),
-                    "only ORDER BY time supported at this time".into(),
-                ));
-            }
-            if self.eat_kw("DESC")? {
-                order_desc = true;
-            } else {
-                self.eat_kw("ASC")?;
-            }
-        }
-        let (limit, offset) = self.limit_offset()?;
-        let mut slimit = 0;
-        let mut soffset = 0;
-        if self.eat_kw("SLIMIT")? {
-            slimit = self.unsigned("integer")?;
-        }
-        if self.eat_kw("SOFFSET")? {
-            soffset = self.unsigned("integer")?;
-        }
-        let mut tz = None;
-        if self.is_kw("tz") {
-            self.advance()?;
-            self.expect_op("(")?;
-            match self.advance()? {
-                Tok::Str(s) => tz = Some(s),
-                _ => return Err(self.unexpected("string")),
-            }
-            self.expect_op(")")?;
-        }
-        Ok(Select {
-            fields,
-            sources,
-            condition,
-            group_by,
-            fill,
-            order_desc,
-            limit,
-            offset,
-            slimit,
-            soffset,
-            tz,
-        })
-    }
-
-    fn field(&mut self) -> Result<Field, ParseError> {
-        let expr = self.expr(0)?;
-        let alias = if self.eat_kw("AS")? {
-            Some(self.ident()?)
-        } else {
-            None
-        };
-        Ok(Field { expr, alias })
-    }
-
-    fn dimension(&mut self, g: &mut GroupBy) -> Result<(), ParseError> {
-        if self.eat_op("*")? {
-            g.all_tags = true;
-            return Ok(());
-        }
-        if let Some(re) = self.regex()? {
-            g.tag_regexes.push(re);
-            return Ok(());
-        }
-        if matches!(&self.tok, Tok::Ident(w) if w.eq_ignore_ascii_case("time")) {
-            let pos = self.lexer.pos_of(self.at);
-            self.advance()?;
-            if self.eat_op("(")? {
-                let interval = match self.advance()? {
-                    Tok::Duration(d) if d > 0 => d,
-                    _ => {
-                        return Err(ParseError::at(
-                            pos,
-                            "time dimension must have duration argument".into(),
-                        ));
-                    }
-                };
-                let mut offset = 0;
-                if self.eat_op(",")? {
-                    let neg = self.eat_op("-")?;
-                    offset = match self.advance()? {
-                        Tok::Duration(d) => d,
-                        Tok::Ident(w) if w.eq_ignore_ascii_case("now") => {
-                            self.expect_op("(")?;
-                            self.expect_op(")")?;
-                            0
-                        }
-                        _ => return Err(self.unexpected("duration")),
-                    };
-                    if neg {
-                        offset = -offset;
-                    }
-                }
-                self.expect_op(")")?;
-                if g.interval.is_some() {
-                    return Err(ParseError::at(
-                        pos,
-                        "multiple time dimensions not allowed".into(),
-                    ));
-                }
-                g.interval = Some((interval, offset));
-                return Ok(());
-            }
-            g.tags.push("time".into());
-            return Ok(());
-        }
-        g.tags.push(self.ident()?);
-        Ok(())
-    }
-
-    fn sources(&mut self) -> Result<Vec<Source>, ParseError> {
+    pub(super) fn sources(&mut self) -> Result<Vec<Source>, ParseError> {
         let mut out = vec![self.source()?];
         while self.eat_op(",")? {
             out.push(self.source()?);
@@ -579,7 +298,7 @@ impl<'a> Parser<'a> {
     }
 
     /// `m`, `rp.m`, `db.rp.m`, `db..m`, or a `/regex/` in the last place.
-    fn source(&mut self) -> Result<Source, ParseError> {
+    pub(super) fn source(&mut self) -> Result<Source, ParseError> {
         let mut parts: Vec<Option<String>> = Vec::new();
         loop {
             if let Some(re) = self.regex()? {
@@ -610,13 +329,10 @@ impl<'a> Parser<'a> {
     }
 
     /// An expression whose operators bind tighter than `min` (precedence climbing).
-    fn expr(&mut self, min: u8) -> Result<Expr, ParseError> {
+    pub(super) fn expr(&mut self, min: u8) -> Result<Expr, ParseError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(ParseError::at(
-                self.lexer.pos_of(self.at),
-                "expression nested too deeply".into(),
-            ));
+            return Err(self.error_here("expression nested too deeply".into()));
         }
         let mut lhs = self.unary()?;
         while let Some((op, prec)) = self.binop() {
@@ -638,7 +354,7 @@ impl<'a> Parser<'a> {
         Ok(lhs)
     }
 
-    fn binop(&self) -> Option<(BinOp, u8)> {
+    pub(super) fn binop(&self) -> Option<(BinOp, u8)> {
         let op = match &self.tok {
             Tok::Ident(w) if w.eq_ignore_ascii_case("OR") => BinOp::Or,
             Tok::Ident(w) if w.eq_ignore_ascii_case("AND") => BinOp::And,
@@ -670,7 +386,7 @@ impl<'a> Parser<'a> {
         Some((op, prec))
     }
 
-    fn unary(&mut self) -> Result<Expr, ParseError> {
+    pub(super) fn unary(&mut self) -> Result<Expr, ParseError> {
         if self.is_op("-") || self.is_op("+") {
             let neg = self.is_op("-");
             self.advance()?;
@@ -685,7 +401,7 @@ impl<'a> Parser<'a> {
         self.primary()
     }
 
-    fn primary(&mut self) -> Result<Expr, ParseError> {
+    pub(super) fn primary(&mut self) -> Result<Expr, ParseError> {
         let e = match self.tok.clone() {
             Tok::Op("(") => {
                 self.advance()?;
@@ -755,21 +471,18 @@ impl<'a> Parser<'a> {
                 }
             }
             Tok::Param(p) => {
-                return Err(ParseError::at(
-                    self.lexer.pos_of(self.at),
-                    format!("missing parameter: {p}"),
-                ));
+                return Err(self.error_here(format!("missing parameter: {p}")));
             }
             _ => return Err(self.unexpected("identifier, string, number, bool")),
         };
         Ok(e)
     }
 
-    fn cast(&mut self) -> Result<Option<Cast>, ParseError> {
+    pub(super) fn cast(&mut self) -> Result<Option<Cast>, ParseError> {
         if !self.eat_op("::")? {
             return Ok(None);
         }
-        let pos = self.lexer.pos_of(self.at);
+        let pos = self.pos();
         let w = self.ident()?;
         Ok(Some(match w.to_ascii_lowercase().as_str() {
             "field" => Cast::Field,
@@ -874,129 +587,5 @@ fn make_source(mut parts: Vec<Option<String>>, name: NameMatch) -> Source {
         database: db,
         retention_policy: rp,
         name,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn one(q: &str) -> Statement {
-        let mut v = parse_query(q).unwrap();
-        assert_eq!(v.len(), 1);
-        v.remove(0)
-    }
-
-    #[test]
-    fn parses_grafana_panel_queries() {
-        let Statement::Select(s) = one(
-            "SELECT mean(\"usage_user\") AS u FROM \"telegraf\".\"autogen\".\"cpu\" WHERE (\"host\" =~ /^a$/) AND time >= 1700000000000ms and time <= 1700003600000ms GROUP BY time(10s, 5s), \"host\" fill(null) ORDER BY time DESC LIMIT 10 SLIMIT 2",
-        ) else {
-            panic!()
-        };
-        assert_eq!(s.fields[0].alias.as_deref(), Some("u"));
-        assert_eq!(s.fields[0].expr.column_name(), "mean");
-        assert_eq!(s.sources[0].database.as_deref(), Some("telegraf"));
-        assert_eq!(s.sources[0].retention_policy.as_deref(), Some("autogen"));
-        assert_eq!(s.sources[0].name, NameMatch::Name("cpu".into()));
-        assert_eq!(s.group_by.interval, Some((10_000_000_000, 5_000_000_000)));
-        assert_eq!(s.group_by.tags, ["host"]);
-        assert!(s.order_desc);
-        assert_eq!((s.limit, s.slimit), (10, 2));
-    }
-
-    #[test]
-    fn precedence_and_sources() {
-        assert_eq!(
-            parse_expr("a + b * 2 > 3 AND c = 'x' OR d").unwrap(),
-            Expr::binary(
-                BinOp::Or,
-                Expr::binary(
-                    BinOp::And,
-                    Expr::binary(
-                        BinOp::Gt,
-                        Expr::binary(
-                            BinOp::Add,
-                            Expr::Var {
-                                name: "a".into(),
-                                cast: None
-                            },
-                            Expr::binary(
-                                BinOp::Mul,
-                                Expr::Var {
-                                    name: "b".into(),
-                                    cast: None
-                                },
-                                Expr::Int(2)
-                            )
-                        ),
-                        Expr::Int(3)
-                    ),
-                    Expr::binary(
-                        BinOp::Eq,
-                        Expr::Var {
-                            name: "c".into(),
-                            cast: None
-                        },
-                        Expr::Str("x".into())
-                    )
-                ),
-                Expr::Var {
-                    name: "d".into(),
-                    cast: None
-                }
-            )
-        );
-        let Statement::Select(s) = one("select * from db1..cpu, /^m.*/") else {
-            panic!()
-        };
-        assert_eq!(s.sources[0].database.as_deref(), Some("db1"));
-        assert_eq!(s.sources[0].retention_policy, None);
-        assert_eq!(s.sources[1].name, NameMatch::Regex("^m.*".into()));
-    }
-
-    #[test]
-    fn errors_name_the_position() {
-        let e = parse_query("SELEC * FROM cpu").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "found SELEC, expected SELECT, DELETE, SHOW, CREATE, DROP, EXPLAIN, GRANT, REVOKE, ALTER, SET, KILL at line 1, char 1"
-        );
-        let e = parse_query("SELECT FROM cpu").unwrap_err();
-        assert_eq!(e.pos.col, 8);
-        assert!(parse_query("SELECT a FROM m GROUP BY time(10m").is_err());
-        assert!(parse_query(&"(".repeat(10_000)).is_err());
-        assert!(parse_query(&format!("SELECT {}1 FROM m", "(".repeat(10_000))).is_err());
-    }
-
-    #[test]
-    fn show_and_admin_statements() {
-        assert_eq!(
-            parse_query("show databases; SHOW MEASUREMENTS WITH MEASUREMENT =~ /c.*/ LIMIT 1")
-                .unwrap()
-                .len(),
-            2
-        );
-        assert!(matches!(
-            one("SHOW TAG VALUES FROM cpu WITH KEY IN (host, \"region\") WHERE host = 'a'"),
-            Statement::ShowTagValues { key: KeyMatch::In(k), .. } if k.len() == 2
-        ));
-        assert_eq!(
-            one("CREATE USER x WITH PASSWORD 'y'"),
-            Statement::Unsupported("CREATE USER".into())
-        );
-        assert_eq!(
-            one("create database \"telegraf\""),
-            Statement::CreateDatabase {
-                name: "telegraf".into()
-            }
-        );
-        assert!(matches!(
-            one("DROP SERIES FROM cpu WHERE host='c'"),
-            Statement::Delete {
-                drop_series: true,
-                ..
-            }
-        ));
     }
 }
