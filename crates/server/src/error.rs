@@ -233,8 +233,14 @@ impl IntoResponse for ServerError {
             ServerError::Unauthorized(_) => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
-            // The rest of a late body may still come: the connection cannot be reused.
-            ServerError::RequestTimeout(_) => {
+            // The rest of a late body may still come, or the rest of a body over the limit
+            // was never read: the connection cannot be reused, and the client must know it
+            // (a client reusing it would see the connection drop under its next request).
+            ServerError::RequestTimeout(_)
+            | ServerError::TooLarge {
+                code: "body_too_large",
+                ..
+            } => {
                 headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
             }
             _ => {}
