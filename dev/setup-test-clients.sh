@@ -2,7 +2,9 @@
 # Installs the real clients the integration tests drive, when they are missing:
 #   - the `influxdb-client` Python package (writes through /api/v2/write),
 #   - Debian's `prometheus` 2.42 (sends remote write to /api/v1/write),
-#   - Debian's `influxdb` 1.6.7 (the InfluxQL differential test's peer).
+#   - Debian's `influxdb` 1.6.7 (the InfluxQL differential test's peer),
+#   - Debian's `chromium` and `chromium-driver` with the `selenium` Python package (the web
+#     console's browser test).
 # Tests whose client cannot be installed print a loud SKIPPED line instead of failing.
 set -uo pipefail
 
@@ -10,6 +12,12 @@ if ! python3 -c "import influxdb_client" 2>/dev/null; then
   echo "setup: installing influxdb-client (pip)"
   python3 -m pip install --quiet --disable-pip-version-check influxdb-client \
     || echo "setup: WARNING: could not install influxdb-client; its test will be skipped" >&2
+fi
+
+if ! python3 -c "import selenium" 2>/dev/null; then
+  echo "setup: installing selenium (pip)"
+  python3 -m pip install --quiet --disable-pip-version-check selenium \
+    || echo "setup: WARNING: could not install selenium; the browser test will be skipped" >&2
 fi
 
 if ! command -v prometheus >/dev/null 2>&1; then
@@ -28,6 +36,15 @@ if ! command -v influxd >/dev/null 2>&1; then
       || echo "setup: WARNING: could not install influxdb; its test will be skipped" >&2
   else
     echo "setup: WARNING: influxdb missing and apt-get unavailable (not root?); its test will be skipped" >&2
+  fi
+fi
+if ! { [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; }; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing chromium and chromium-driver (apt-get)"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null) \
+      || echo "setup: WARNING: could not install chromium; the browser test will be skipped" >&2
+  else
+    echo "setup: WARNING: chromium missing and apt-get unavailable (not root?); the browser test will be skipped" >&2
   fi
 fi
 # The Debian packages start nothing here (no systemd), but stop their services if they run.

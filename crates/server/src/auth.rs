@@ -1,5 +1,6 @@
 //! Optional bearer-token authentication. When a token is configured, every route but
-//! `/health` and `/ping` (InfluxDB's unauthenticated liveness check) needs
+//! `/health`, `/ping` (InfluxDB's unauthenticated liveness check) and the console's assets
+//! (`/`, `/console/*`: no data; the page asks for the token) needs
 //! `Authorization: Bearer <token>` or `Authorization: Token <token>` (the InfluxDB 2.x form,
 //! so its client libraries work unchanged); anything else is a 401. The comparison takes the same time whatever the bytes of the offered token are.
 
@@ -41,10 +42,12 @@ pub fn check(headers: &HeaderMap, token: &str) -> Result<(), ServerError> {
     }
 }
 
-/// Middleware: enforces the token (if any) on every route but `/health` and `/ping`.
+/// Middleware: enforces the token (if any) on every route but `/health`, `/ping` and the
+/// console's assets.
 pub async fn require_token(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if let Some(token) = state.auth_token() {
-        if !matches!(req.uri().path(), "/health" | "/ping") {
+        let path = req.uri().path();
+        if !matches!(path, "/health" | "/ping") && !crate::routes::console::is_console_path(path) {
             if let Err(e) = check(req.headers(), token) {
                 return e.into_response();
             }

@@ -1,6 +1,7 @@
 //! The state every handler shares: the databases, the limits, the auth token and the metrics.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::config::{Limits, ServerConfig};
 use crate::databases::Databases;
@@ -21,6 +22,7 @@ struct Inner {
     auth_token: Option<String>,
     metrics: Metrics,
     promql: strata_promql::PromqlOptions,
+    started: Instant,
 }
 
 impl AppState {
@@ -40,6 +42,7 @@ impl AppState {
                     max_series: config.query_max_series,
                     ..Default::default()
                 },
+                started: Instant::now(),
             }),
         })
     }
@@ -68,5 +71,10 @@ impl AppState {
 
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    /// How long the server has been serving.
+    pub fn uptime(&self) -> Duration {
+        self.inner.started.elapsed()
     }
 }

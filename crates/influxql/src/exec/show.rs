@@ -207,16 +207,7 @@ pub fn show_field_keys(
         let mut s = SeriesOut::new(&m, vec!["fieldKey".into(), "fieldType".into()]);
         s.rows = fields
             .into_iter()
-            .map(|(k, t)| {
-                let ty = match t {
-                    ValueType::Float => "float",
-                    ValueType::Integer => "integer",
-                    ValueType::Unsigned => "unsigned",
-                    ValueType::Boolean => "boolean",
-                    ValueType::String => "string",
-                };
-                vec![Value::Str(k), Value::Str(ty.into())]
-            })
+            .map(|(k, t)| vec![Value::Str(k), Value::Str(t.name().into())])
             .collect();
         out.push(s);
     }

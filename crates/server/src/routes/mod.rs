@@ -2,10 +2,12 @@
 //! (outermost first: request metrics, the body-size limit, authentication).
 
 pub mod admin;
+pub mod console;
 pub mod influx;
 pub mod meta;
 pub mod prometheus;
 pub mod query;
+pub mod status;
 pub mod write;
 
 use std::collections::HashMap;
@@ -33,6 +35,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/write", post(write::remote_write))
         .route("/query", get(influx::query).post(influx::query))
         .route("/ping", get(influx::ping).head(influx::ping))
+        .route("/", get(console::index))
+        .route("/console/{*name}", get(console::asset))
+        .route("/api/v1/databases", get(meta::databases))
+        .route("/api/v1/fields", get(meta::fields))
+        .route("/api/v1/cardinality", get(meta::cardinality))
+        .route("/api/v1/status", get(status::status))
         .route("/api/v1/measurements", get(meta::measurements))
         .route("/api/v1/tags", get(meta::tag_keys))
         .route("/api/v1/tags/{key}/values", get(meta::tag_values))
