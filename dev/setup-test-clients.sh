@@ -4,7 +4,10 @@
 #   - Debian's `prometheus` 2.42 (sends remote write to /api/v1/write),
 #   - Debian's `influxdb` 1.6.7 (the InfluxQL differential test's peer),
 #   - Debian's `chromium` and `chromium-driver` with the `selenium` Python package (the web
-#     console's browser test).
+#     console's browser test),
+#   - `s3s-fs` 0.14.1 (crates.io; a real S3 server on a local directory) and the outside
+#     Parquet readers `pyarrow`, `duckdb` 1.5.5 with its `duckdb-extension-httpfs` wheel, and
+#     `datafusion` (PyPI) for the cold-tier tests.
 # Tests whose client cannot be installed print a loud SKIPPED line instead of failing.
 set -uo pipefail
 
@@ -18,6 +21,19 @@ if ! python3 -c "import selenium" 2>/dev/null; then
   echo "setup: installing selenium (pip)"
   python3 -m pip install --quiet --disable-pip-version-check selenium \
     || echo "setup: WARNING: could not install selenium; the browser test will be skipped" >&2
+fi
+
+if ! python3 -c "import pyarrow, duckdb_extension_httpfs, datafusion" 2>/dev/null; then
+  echo "setup: installing pyarrow, duckdb, duckdb-extension-httpfs, datafusion (pip)"
+  python3 -m pip install --quiet --disable-pip-version-check pyarrow "duckdb==1.5.5" \
+    "duckdb-extension-httpfs==1.5.5" datafusion \
+    || echo "setup: WARNING: could not install the Parquet readers; the cold-tier test will skip them" >&2
+fi
+
+if [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/s3s-fs" ]; then
+  echo "setup: installing s3s-fs 0.14.1 (cargo install; a few minutes)"
+  cargo install --quiet s3s-fs --version 0.14.1 --features binary --locked \
+    || echo "setup: WARNING: could not install s3s-fs; the cold-tier test will be skipped" >&2
 fi
 
 if ! command -v prometheus >/dev/null 2>&1; then

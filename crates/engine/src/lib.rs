@@ -37,6 +37,7 @@ mod error;
 
 pub use clock::now_ns;
 pub use data::{ColumnData, FieldValue, Point, ValueType};
+pub use db::backup::{BackupContents, BackupView, restore_manifest, sst_dir, sst_path};
 pub use db::health::{BackgroundJob, JobCounts, JobFailure};
 pub use db::write::{MAX_TIMESTAMP, MIN_TIMESTAMP};
 pub use db::{Engine, VerifyReport};
@@ -45,8 +46,8 @@ pub use index::{
     CanonicalTags, Catalog, FieldTypeConflict, MeasurementIndex, SeriesHandle, SeriesId, SeriesKey,
     cmp_canonical_tags, split_canonical,
 };
-pub use lsm::manifest::FileMeta;
-pub use lsm::partition::DEFAULT_WIDTH as DEFAULT_PARTITION_WIDTH;
+pub use lsm::manifest::{COMPACTED_LEVEL, FLUSH_LEVEL, FileMeta, ROLLUP_LEVEL, Tombstone};
+pub use lsm::partition::{DEFAULT_WIDTH as DEFAULT_PARTITION_WIDTH, partition_last, partition_of};
 pub use options::EngineOptions;
 pub use read::{Chunk, ColumnScan, Rollup, Snapshot, Take};
 pub use stats::{EngineStats, LevelStats};

@@ -99,6 +99,27 @@ pub struct ServeArgs {
     #[arg(long, env = "STRATA_ROLLUP_RETENTION", value_name = "DURATION")]
     pub rollup_retention: Option<RetentionArg>,
 
+    /// The cold tier's object store: `s3://bucket/prefix` or `file:///dir`. Credentials,
+    /// region and endpoint come only from the AWS environment (`AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ALLOW_HTTP=true`).
+    /// [default: none]
+    #[arg(long, env = "STRATA_OBJECT_STORE", value_name = "URL")]
+    pub object_store: Option<String>,
+
+    /// Export a partition to the object store once its last timestamp is older than this
+    /// and it is compacted. [default: 7d]
+    #[arg(long, env = "STRATA_COLD_AFTER", value_name = "DURATION")]
+    pub cold_after: Option<HumanDuration>,
+
+    /// How often the exporter looks for partitions to export. [default: 5m]
+    #[arg(long, env = "STRATA_COLD_CHECK_INTERVAL", value_name = "DURATION")]
+    pub cold_check_interval: Option<HumanDuration>,
+
+    /// Delete superseded cold files this long after the manifest stopped referencing them.
+    /// [default: 1h]
+    #[arg(long, env = "STRATA_COLD_GRACE", value_name = "DURATION")]
+    pub cold_grace: Option<HumanDuration>,
+
     /// Bearer token required on every route but /health (`Authorization: Bearer <t>` or
     /// `Token <t>`). Prefer --auth-token-file: flags are visible in `ps`. [default: none]
     #[arg(
@@ -252,6 +273,12 @@ impl ServeArgs {
         set(&mut cfg.query_timeout, &self.query_timeout);
         set(&mut cfg.query_max_samples, &self.query_max_samples);
         set(&mut cfg.query_max_series, &self.query_max_series);
+        if self.object_store.is_some() {
+            cfg.object_store = self.object_store.clone();
+        }
+        set(&mut cfg.cold_after, &self.cold_after);
+        set(&mut cfg.cold_check_interval, &self.cold_check_interval);
+        set(&mut cfg.cold_grace, &self.cold_grace);
         // A token given here replaces the file's token source of either kind.
         if self.auth_token.is_some() {
             cfg.auth_token = self.auth_token.clone();

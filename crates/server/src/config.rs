@@ -67,6 +67,19 @@ pub struct ServerConfig {
     /// `query_max_series`: most series one PromQL selector may select (default 1,000,000);
     /// more is a 422.
     pub query_max_series: usize,
+    /// `object_store`: the cold tier's store, `s3://bucket/prefix` or `file:///dir`
+    /// (default: none, no cold tier). Credentials and endpoint come only from the standard
+    /// `AWS_*` environment variables.
+    pub object_store: Option<String>,
+    /// `cold_after`: a partition whose last timestamp is older than this is exported to the
+    /// object store once it is compacted (default `7d`).
+    pub cold_after: HumanDuration,
+    /// `cold_check_interval`: how often the exporter looks for partitions to export
+    /// (default `5m`; after a failure it retries with backoff, at most this interval apart).
+    pub cold_check_interval: HumanDuration,
+    /// `cold_grace`: superseded cold files are deleted this long after the manifest stopped
+    /// referencing them (default `1h`).
+    pub cold_grace: HumanDuration,
     /// `[limits]`.
     pub limits: Limits,
     /// Test hook, not a TOML key and not documented: sleep this long inside every flush and
@@ -157,6 +170,10 @@ impl Default for ServerConfig {
             query_timeout: HumanDuration(Duration::from_secs(120)),
             query_max_samples: 50_000_000,
             query_max_series: 1_000_000,
+            object_store: None,
+            cold_after: HumanDuration(Duration::from_secs(7 * 86_400)),
+            cold_check_interval: HumanDuration(Duration::from_secs(300)),
+            cold_grace: HumanDuration(Duration::from_secs(3600)),
             limits: Limits::default(),
             test_slow_background: None,
         }
@@ -220,6 +237,9 @@ impl ServerConfig {
         }
         if matches!(&self.auth_token, Some(t) if t.trim().is_empty()) {
             return bad("auth_token is empty".into());
+        }
+        if self.cold_check_interval.0.is_zero() {
+            return bad("cold_check_interval must be > 0".into());
         }
         let l = &self.limits;
         for (name, v) in [

@@ -71,6 +71,14 @@ pub enum ServerError {
     /// The client was too slow sending the request (408).
     #[error("{0}")]
     RequestTimeout(String),
+    /// The cold tier (object store) failed or is not configured.
+    #[error("{0}")]
+    Cold(#[from] strata_cold::ColdError),
+    /// A request needs the object store, and none is configured (400).
+    #[error(
+        "no object store is configured: start the server with --object-store s3://bucket/prefix or file:///dir"
+    )]
+    NoObjectStore,
     /// A bug or an unexpected failure (500).
     #[error("internal error: {0}")]
     Internal(String),
@@ -127,6 +135,13 @@ impl ServerError {
             ServerError::NotFound(_) | ServerError::DatabaseNotFound(_) => StatusCode::NOT_FOUND,
             ServerError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ServerError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            ServerError::Cold(e) => match e {
+                strata_cold::ColdError::Store { .. } => StatusCode::SERVICE_UNAVAILABLE,
+                strata_cold::ColdError::ManifestConflict { .. } => StatusCode::CONFLICT,
+                strata_cold::ColdError::Config { .. } => StatusCode::BAD_REQUEST,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+            ServerError::NoObjectStore => StatusCode::BAD_REQUEST,
             ServerError::Config(_)
             | ServerError::Bind { .. }
             | ServerError::Serve(_)
@@ -166,6 +181,14 @@ impl ServerError {
             ServerError::DatabaseNotFound(_) => "database_not_found",
             ServerError::MethodNotAllowed(_) => "method_not_allowed",
             ServerError::RequestTimeout(_) => "request_timeout",
+            ServerError::Cold(e) => match e {
+                strata_cold::ColdError::Store { .. } => "object_store_unavailable",
+                strata_cold::ColdError::ManifestConflict { .. } => "manifest_conflict",
+                strata_cold::ColdError::BadManifest { .. } => "corrupt_data",
+                strata_cold::ColdError::Config { .. } => "invalid_object_store",
+                _ => "internal",
+            },
+            ServerError::NoObjectStore => "object_store_not_configured",
             ServerError::Config(_)
             | ServerError::Bind { .. }
             | ServerError::Serve(_)
@@ -229,6 +252,9 @@ impl IntoResponse for ServerError {
         match &self {
             ServerError::Engine(strata_engine::Error::Backpressure(_)) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
+            ServerError::Cold(strata_cold::ColdError::Store { .. }) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
             }
             ServerError::Unauthorized(_) => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

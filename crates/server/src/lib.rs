@@ -11,6 +11,7 @@
 pub mod args;
 pub mod auth;
 pub mod body;
+pub mod cold;
 pub mod config;
 pub mod connections;
 pub mod databases;
@@ -83,6 +84,9 @@ async fn run(config: &ServerConfig, databases: Arc<Databases>) -> Result<(), Ser
         shutdown::signal().await;
         let _ = tx.send(true);
     });
+    if let Some(cold) = state.cold() {
+        cold.clone().spawn(state.databases().clone(), rx.clone());
+    }
     let l = &config.limits;
     let limits = connections::ConnectionLimits {
         header_timeout: l.header_timeout.0,

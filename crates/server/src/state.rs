@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::cold::ColdTier;
 use crate::config::{Limits, ServerConfig};
 use crate::databases::Databases;
 use crate::error::ServerError;
@@ -23,6 +24,7 @@ struct Inner {
     metrics: Metrics,
     promql: strata_promql::PromqlOptions,
     started: Instant,
+    cold: Option<Arc<ColdTier>>,
 }
 
 impl AppState {
@@ -43,6 +45,7 @@ impl AppState {
                     ..Default::default()
                 },
                 started: Instant::now(),
+                cold: ColdTier::open(config)?,
             }),
         })
     }
@@ -71,6 +74,11 @@ impl AppState {
 
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    /// The cold tier, when an object store is configured.
+    pub fn cold(&self) -> Option<&Arc<ColdTier>> {
+        self.inner.cold.as_ref()
     }
 
     /// How long the server has been serving.

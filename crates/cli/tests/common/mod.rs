@@ -27,6 +27,8 @@ pub struct Server {
     _dir: Option<tempfile::TempDir>,
     agent: ureq::Agent,
     pub token: Option<String>,
+    /// Environment variables the server is started with (on top of this process's).
+    pub env: Vec<(String, String)>,
 }
 
 /// An HTTP answer.
@@ -81,8 +83,27 @@ impl Server {
         s
     }
 
+    /// Starts a server on a fresh temporary directory with extra flags and environment.
+    pub fn start_with_env(extra: &[&str], env: &[(&str, &str)]) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let mut s = Server::start_on_with_env(&data, extra, dir.path(), env);
+        s._dir = Some(dir);
+        s
+    }
+
     /// Starts a server on `data_dir`; the log goes to `log_dir/strata-N.log`.
     pub fn start_on(data_dir: &Path, extra: &[&str], log_dir: &Path) -> Server {
+        Server::start_on_with_env(data_dir, extra, log_dir, &[])
+    }
+
+    /// [`Server::start_on`] with extra environment variables.
+    pub fn start_on_with_env(
+        data_dir: &Path,
+        extra: &[&str],
+        log_dir: &Path,
+        env: &[(&str, &str)],
+    ) -> Server {
         let mut args: Vec<String> = vec![
             "serve".into(),
             "--data-dir".into(),
@@ -99,7 +120,11 @@ impl Server {
             }
             n += 1;
         };
-        let (child, addr) = spawn(&args, &log, None);
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let (child, addr) = spawn_with_env(&args, &log, None, &env);
         let token = extra
             .iter()
             .position(|a| *a == "--auth-token")
@@ -113,6 +138,7 @@ impl Server {
             _dir: None,
             agent: agent(),
             token,
+            env,
         }
     }
 
@@ -247,7 +273,7 @@ impl Server {
             let st = self.stop();
             assert!(st.success(), "exit status {st}\n{}", self.log_text());
         }
-        let (child, addr) = spawn(&self.args, &self.log, None);
+        let (child, addr) = spawn_with_env(&self.args, &self.log, None, &self.env);
         self.child = Some(child);
         self.addr = addr;
     }
@@ -264,6 +290,16 @@ impl Drop for Server {
 
 /// Spawns `strata ARGS`, appending stderr to `log`, and waits for `listening on ADDR`.
 pub fn spawn(args: &[String], log: &Path, cwd: Option<&Path>) -> (Child, String) {
+    spawn_with_env(args, log, cwd, &[])
+}
+
+/// [`spawn`] with extra environment variables.
+pub fn spawn_with_env(
+    args: &[String],
+    log: &Path,
+    cwd: Option<&Path>,
+    env: &[(String, String)],
+) -> (Child, String) {
     let log_file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -275,6 +311,7 @@ pub fn spawn(args: &[String], log: &Path, cwd: Option<&Path>) -> (Child, String)
         .stderr(Stdio::from(log_file))
         .stdin(Stdio::null());
     cmd.env("RUST_LOG", "info");
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
     if let Some(d) = cwd {
         cmd.current_dir(d);
     }

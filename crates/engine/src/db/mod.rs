@@ -4,6 +4,7 @@
 //! [`background`] schedules them on two threads, [`health`] keeps their failures.
 
 mod background;
+pub mod backup;
 pub mod health;
 mod maintenance;
 mod open;

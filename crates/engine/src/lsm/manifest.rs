@@ -131,7 +131,7 @@ impl ManifestState {
         }
     }
 
-    fn snapshot_edits(&self) -> Vec<Edit> {
+    pub(crate) fn snapshot_edits(&self) -> Vec<Edit> {
         let mut edits = vec![Edit::Reset];
         edits.extend(self.files.values().map(|f| Edit::AddFile(*f)));
         edits.extend(self.tombstones.iter().cloned().map(Edit::Tombstone));

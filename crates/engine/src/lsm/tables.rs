@@ -81,6 +81,12 @@ impl Tables {
         self.version.read().clone()
     }
 
+    /// The manifest's counters: (next file id, last write sequence number).
+    pub fn counters(&self) -> (u64, u64) {
+        let s = self.manifest.state();
+        (s.next_file_id, s.last_seq)
+    }
+
     /// Starts a new table of `level` in `partition`.
     pub fn create_output(&self, level: u8, partition: i64) -> Result<TableOutput> {
         let id = self.manifest.next_file_id();

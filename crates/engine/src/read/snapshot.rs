@@ -17,6 +17,7 @@ use super::scan::{ColumnScan, Piece, ScanTable};
 use crate::data::ColumnData;
 use crate::error::Result;
 use crate::index::{Catalog, SeriesId};
+use crate::lsm::manifest::FileMeta;
 use crate::lsm::partition::partition_last;
 use crate::lsm::version::{TableHandle, Version};
 use crate::sst::BlockCache;
@@ -247,6 +248,17 @@ impl Snapshot {
     /// The rollup window widths (ns) the engine writes.
     pub fn rollup_windows(&self) -> &[i64] {
         &self.rollup_windows
+    }
+
+    /// The manifest entries of this snapshot's live SSTables (the files its reads see), so a
+    /// reader can name exactly the version it read (the cold-tier export does).
+    pub fn table_metas(&self) -> Vec<FileMeta> {
+        self.version.tables.iter().map(|t| t.meta).collect()
+    }
+
+    /// The width of a time partition (ns).
+    pub fn partition_width(&self) -> i64 {
+        self.partition_width
     }
 
     /// Number of SSTables a query over `[start, end)` would consult (for pruning reports).

@@ -1,5 +1,6 @@
 //! Administration: `POST /api/v1/delete` (tombstones for the matching series over a time
-//! range), `POST /api/v1/admin/compact` (flush and compact now), `GET /health` (the process
+//! range), `POST /api/v1/admin/compact` (flush and compact now), `POST /api/v1/admin/export`
+//! (export to the cold tier now), `GET /health` (the process
 //! is up) and `GET /ready` (whether writes are accepted, and the background jobs failing).
 
 use std::collections::BTreeMap;
@@ -94,6 +95,17 @@ pub async fn compact(State(state): State<AppState>) -> Result<Json<Value>, Serve
         ))
     })
     .await
+}
+
+/// `POST /api/v1/admin/export` (an extension of API.md): exports every partition of every
+/// database that is eligible for the cold tier now, and answers what it wrote:
+/// `{"databases": [{"database", "generation", "partitions", "files": [...], "expired",
+/// "deleted"}]}`. Without an object store it is a 400; with the store unreachable, a 503
+/// naming it (nothing local changes either way).
+pub async fn export(State(state): State<AppState>) -> Result<Json<Value>, ServerError> {
+    let cold = state.cold().ok_or(ServerError::NoObjectStore)?;
+    let reports = cold.export_all(state.databases()).await?;
+    Ok(Json(json!({ "databases": reports })))
 }
 
 /// `GET /health`: 200 while the process serves requests.

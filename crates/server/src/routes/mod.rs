@@ -76,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/delete", post(admin::delete))
         .route("/api/v1/admin/compact", post(admin::compact))
+        .route("/api/v1/admin/export", post(admin::export))
         .route("/health", get(admin::health))
         .route("/ready", get(admin::ready))
         .route("/metrics", get(metrics::handler))

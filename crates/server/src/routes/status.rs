@@ -34,6 +34,7 @@ pub async fn status(State(state): State<AppState>, uri: Uri) -> Result<Json<Valu
         "version": env!("CARGO_PKG_VERSION"),
         "uptime_seconds": state.uptime().as_secs_f64(),
         "databases": databases,
+        "cold": state.cold().map(|c| c.status()),
     })))
 }
 

@@ -1,0 +1,358 @@
+//! The cold tier against a real S3 server: `s3s-fs` (crates.io, installed by
+//! dev/setup-test-clients.sh) on a free loopback port, with credentials and endpoint given to
+//! Strata only through the standard `AWS_*` environment. Sealed partitions are exported as
+//! Parquet under a manifest; pyarrow, DuckDB and DataFusion read the files straight from the
+//! server and answer a time-and-tag query exactly as Strata does; a late write is exported
+//! again as a new generation; with the store stopped an export is a 503 naming it, nothing
+//! local changes, and once it is back the export completes.
+
+mod common;
+
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::{Reaper, Server, free_port, skip, wait_for};
+use serde_json::{Value, json};
+
+const AK: &str = "strata-test-key";
+const SK: &str = "strata-test-secret";
+const BUCKET: &str = "strata-bucket";
+/// 2024-01-01T00:00:00Z (ns).
+const DAY0: i64 = 1_704_067_200_000_000_000;
+const DAY: i64 = 86_400_000_000_000;
+const STEP: i64 = 60_000_000_000;
+
+/// The s3s-fs binary, where cargo installs it.
+fn s3s_fs() -> Option<PathBuf> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))?;
+    let p = home.join("bin/s3s-fs");
+    p.exists().then_some(p)
+}
+
+/// A running s3s-fs serving `root` (each folder a bucket).
+struct S3 {
+    bin: PathBuf,
+    root: PathBuf,
+    port: u16,
+    child: Option<Reaper>,
+}
+
+impl S3 {
+    fn start(bin: PathBuf, root: &Path) -> S3 {
+        std::fs::create_dir_all(root.join(BUCKET)).unwrap();
+        let mut s = S3 {
+            bin,
+            root: root.to_path_buf(),
+            port: free_port(),
+            child: None,
+        };
+        s.restart();
+        s
+    }
+
+    fn restart(&mut self) {
+        let child: Child = Command::new(&self.bin)
+            .args(["--host", "127.0.0.1", "--port", &self.port.to_string()])
+            .args(["--access-key", AK, "--secret-key", SK])
+            .arg(&self.root)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.child = Some(Reaper(child));
+        let port = self.port;
+        wait_for(Duration::from_secs(20), || {
+            TcpStream::connect(("127.0.0.1", port)).ok()
+        })
+        .expect("s3s-fs did not start listening");
+    }
+
+    fn stop(&mut self) {
+        self.child = None;
+        let port = self.port;
+        wait_for(Duration::from_secs(10), || {
+            TcpStream::connect(("127.0.0.1", port))
+                .is_err()
+                .then_some(())
+        })
+        .expect("s3s-fs did not stop");
+    }
+
+    fn endpoint(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+/// `count` points per host every minute from `start`, for hosts h0..h3.
+fn lines(start: i64, count: i64) -> String {
+    let mut lp = String::new();
+    for h in 0..4 {
+        for i in 0..count {
+            let ts = start + i * STEP;
+            let usage = (h * 100 + i % 97) as f64 / 4.0;
+            lp.push_str(&format!(
+                "cpu,host=h{h},dc=d{} usage={usage},cores={}i {ts}\n",
+                h % 2,
+                i % 8
+            ));
+        }
+    }
+    lp
+}
+
+fn strata_rows(s: &Server, host: &str, start: i64, end: i64) -> Vec<(i64, f64)> {
+    let r = s.post_json(
+        "/query?precision=ns",
+        &json!({"measurement": "cpu", "filters": {"host": host}, "fields": ["usage"],
+                "start": start, "end": end}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()["data_points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["timestamp"].as_i64().unwrap(),
+                p["fields"]["usage"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn export(s: &Server) -> Value {
+    let r = s.post("/api/v1/admin/export", "application/json", b"");
+    assert_eq!(r.status, 200, "{}\n{}", r.body, s.log_text());
+    r.json()
+}
+
+#[test]
+fn cold_tier_on_a_real_s3_server() {
+    let Some(bin) = s3s_fs() else {
+        skip("s3s-fs (cargo install s3s-fs --version 0.14.1 --features binary --locked)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut s3 = S3::start(bin, &dir.path().join("s3"));
+    let endpoint = format!("http://{}", s3.endpoint());
+    let env = [
+        ("AWS_ACCESS_KEY_ID", AK),
+        ("AWS_SECRET_ACCESS_KEY", SK),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+        ("AWS_ALLOW_HTTP", "true"),
+    ];
+    let url = format!("s3://{BUCKET}/tier");
+    let s = Server::start_with_env(
+        &[
+            "--object-store",
+            &url,
+            "--cold-after",
+            "1h",
+            "--cold-grace",
+            "0s",
+        ],
+        &env,
+    );
+    // Two days of the default database, one point of another.
+    s.write_ok("/write", "text/plain", &lines(DAY0, 1440));
+    s.write_ok("/write", "text/plain", &lines(DAY0 + DAY, 600));
+    s.write_ok(
+        "/write?db=telegraf",
+        "text/plain",
+        &format!("disk,path=/ free=1i {DAY0}"),
+    );
+    let before = strata_rows(&s, "h1", DAY0, DAY0 + 2 * DAY);
+    assert_eq!(before.len(), 2040);
+
+    // Nothing is compacted yet: nothing to export.
+    let r = export(&s);
+    assert_eq!(r["databases"][0]["generation"], Value::Null, "{r}");
+    assert_eq!(
+        s.post("/api/v1/admin/compact", "application/json", b"")
+            .status,
+        200
+    );
+    let r = export(&s);
+    let default = &r["databases"][0];
+    assert_eq!(default["database"], "default");
+    assert_eq!(default["generation"], 1, "{r}");
+    assert_eq!(default["partitions"], 2);
+    let files = default["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2, "{r}");
+    assert_eq!(
+        files[0]["path"],
+        format!("tier/default/cpu/date=2024-01-01/part-{DAY0}-1.parquet")
+    );
+    assert_eq!(files[0]["rows"], 4 * 1440);
+    assert_eq!(files[0]["tags"]["host"], json!({"min": "h0", "max": "h3"}));
+    assert_eq!(r["databases"][1]["database"], "telegraf");
+    assert_eq!(r["databases"][1]["files"][0]["rows"], 1);
+    // The objects are in the server's bucket.
+    let on_disk = dir.path().join("s3").join(BUCKET).join("tier/default");
+    assert!(
+        on_disk
+            .join(format!("cpu/date=2024-01-02/part-{}-1.parquet", DAY0 + DAY))
+            .is_file()
+    );
+    assert!(
+        on_disk
+            .join("_strata/manifest-00000000000000000001.json")
+            .is_file()
+    );
+
+    // Outside readers, straight from the S3 server, answer as Strata does.
+    let (start, end) = (DAY0 + 600 * STEP, DAY0 + DAY + 300 * STEP);
+    let want = strata_rows(&s, "h1", start, end);
+    assert_eq!(want.len(), 840 + 300);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/cold_readers.py");
+    let pyarrow = Command::new("python3")
+        .args(["-c", "import pyarrow"])
+        .status()
+        .is_ok_and(|st| st.success());
+    if !pyarrow {
+        skip(
+            "python3 pyarrow (pip install pyarrow duckdb==1.5.5 duckdb-extension-httpfs==1.5.5 datafusion)",
+        );
+    } else {
+        let out = Command::new("python3")
+            .arg(&script)
+            .args([&s3.endpoint(), BUCKET, "tier/default/cpu", AK, SK, "h1"])
+            .args([start.to_string(), end.to_string()])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "readers failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        for (reader, rows) in v["readers"].as_object().unwrap() {
+            let rows: Vec<(i64, f64)> = rows
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| (r[0].as_i64().unwrap(), r[1].as_f64().unwrap()))
+                .collect();
+            assert_eq!(rows, want, "{reader} disagrees with Strata");
+        }
+        let skipped = v["skipped"].as_array().unwrap();
+        if std::env::var_os("CI").is_some() {
+            assert!(
+                skipped.is_empty(),
+                "readers not installed under CI: {skipped:?}"
+            );
+        }
+        eprintln!(
+            "readers that agreed: {:?}",
+            v["readers"].as_object().unwrap().keys().collect::<Vec<_>>()
+        );
+    }
+
+    // A late write to the first day: exported again as generation 2; the old file is
+    // superseded and (grace 0 s) deleted by the next export.
+    s.write_ok(
+        "/write",
+        "text/plain",
+        &format!(
+            "cpu,host=h1,dc=d1 usage=0.5,cores=1i {}",
+            DAY0 + 30_000_000_000
+        ),
+    );
+    assert_eq!(
+        s.post("/api/v1/admin/compact", "application/json", b"")
+            .status,
+        200
+    );
+    let r = export(&s);
+    assert_eq!(r["databases"][0]["generation"], 2, "{r}");
+    assert_eq!(r["databases"][0]["files"][0]["rows"], 4 * 1440 + 1);
+    let old = on_disk.join(format!("cpu/date=2024-01-01/part-{DAY0}-1.parquet"));
+    assert!(
+        old.is_file(),
+        "deleted before the grace period's next export"
+    );
+
+    // The store stopped: the export is a 503 naming it, nothing local changes.
+    s3.stop();
+    s.write_ok(
+        "/write",
+        "text/plain",
+        &format!(
+            "cpu,host=h2,dc=d0 usage=7,cores=2i {}",
+            DAY0 + 90_000_000_000
+        ),
+    );
+    assert_eq!(
+        s.post("/api/v1/admin/compact", "application/json", b"")
+            .status,
+        200
+    );
+    let r = s.post("/api/v1/admin/export", "application/json", b"");
+    let (code, message) = r.error(503);
+    assert_eq!(code, "object_store_unavailable");
+    assert!(message.contains(&url), "{message}");
+    assert!(r.header("retry-after").is_some());
+    assert_eq!(strata_rows(&s, "h1", DAY0, DAY0 + 2 * DAY).len(), 2041);
+    let status = s.get("/api/v1/status").json();
+    assert_eq!(status["cold"]["consecutive_failures"], 1, "{status}");
+    assert!(
+        status["cold"]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains(&url)
+    );
+
+    // Back: the export completes (generation 3) and deletes the superseded file.
+    s3.restart();
+    let r = export(&s);
+    assert_eq!(r["databases"][0]["generation"], 3, "{r}");
+    assert!(
+        r["databases"][0]["deleted"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d
+                .as_str()
+                .unwrap()
+                .ends_with(&format!("part-{DAY0}-1.parquet"))),
+        "{r}"
+    );
+    assert!(!old.exists());
+    let status = s.get("/api/v1/status").json();
+    assert_eq!(status["cold"]["consecutive_failures"], 0, "{status}");
+    assert_eq!(status["cold"]["generations"]["default"], 3, "{status}");
+}
+
+#[test]
+fn export_without_an_object_store_is_a_clear_error() {
+    let s = Server::start(&[]);
+    let (code, message) = s
+        .post("/api/v1/admin/export", "application/json", b"")
+        .error(400);
+    assert_eq!(code, "object_store_not_configured");
+    assert!(message.contains("--object-store"), "{message}");
+    assert_eq!(s.get("/api/v1/status").json()["cold"], Value::Null);
+}
+
+#[test]
+fn a_bad_object_store_url_stops_startup() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let (ok, _, err) = common::run_cli(&[
+        "serve",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--http-addr",
+        "127.0.0.1:0",
+        "--object-store",
+        "ftp://nowhere/x",
+    ]);
+    assert!(!ok);
+    assert!(err.contains("unsupported scheme"), "{err}");
+}

@@ -1,0 +1,118 @@
+//! The object store named by `--object-store`: `s3://bucket[/prefix]` (credentials, region and
+//! endpoint from the standard `AWS_*` environment only: `AWS_ACCESS_KEY_ID`,
+//! `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ALLOW_HTTP=true` for a
+//! plain-HTTP server) or `file:///dir` (a local directory, created if missing). Retries with
+//! backoff and multipart uploads are `object_store`'s.
+
+use std::sync::Arc;
+
+use object_store::ObjectStore;
+use object_store::aws::AmazonS3Builder;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path;
+
+use crate::error::{ColdError, Result};
+
+/// An open store and the prefix everything of Strata's lives under.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub inner: Arc<dyn ObjectStore>,
+    pub prefix: Path,
+    /// The URL as configured (without credentials: it never holds any), for messages.
+    pub url: String,
+}
+
+impl Store {
+    /// Opens the store `url` names.
+    pub fn open(url: &str) -> Result<Store> {
+        let bad = |reason: String| ColdError::Config {
+            url: url.to_string(),
+            reason,
+        };
+        let parsed = url::Url::parse(url).map_err(|e| bad(e.to_string()))?;
+        match parsed.scheme() {
+            "s3" => {
+                let bucket = parsed
+                    .host_str()
+                    .filter(|b| !b.is_empty())
+                    .ok_or_else(|| bad("no bucket: use s3://bucket/prefix".into()))?;
+                let s3 = AmazonS3Builder::from_env()
+                    .with_bucket_name(bucket)
+                    .build()
+                    .map_err(|e| bad(e.to_string()))?;
+                Ok(Store {
+                    inner: Arc::new(s3),
+                    prefix: prefix_of(parsed.path()).map_err(bad)?,
+                    url: url.to_string(),
+                })
+            }
+            "file" => {
+                if parsed.host_str().is_some_and(|h| !h.is_empty()) {
+                    return Err(bad(
+                        "a file URL has no host: use file:///absolute/dir".into()
+                    ));
+                }
+                let dir = parsed
+                    .to_file_path()
+                    .map_err(|()| bad("not an absolute directory".into()))?;
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| bad(format!("cannot create {}: {e}", dir.display())))?;
+                let fs = LocalFileSystem::new_with_prefix(&dir).map_err(|e| bad(e.to_string()))?;
+                Ok(Store {
+                    inner: Arc::new(fs),
+                    prefix: Path::default(),
+                    url: url.to_string(),
+                })
+            }
+            other => Err(bad(format!(
+                "unsupported scheme {other:?}: use s3://bucket/prefix or file:///dir"
+            ))),
+        }
+    }
+
+    /// A store error on `path` during `op`.
+    pub fn error(&self, op: &'static str, path: &Path, source: object_store::Error) -> ColdError {
+        ColdError::Store {
+            store: self.url.clone(),
+            op,
+            path: path.to_string(),
+            source: Box::new(source),
+        }
+    }
+}
+
+/// The object-path prefix of an `s3://bucket/<prefix>` URL's path.
+fn prefix_of(path: &str) -> Result<Path, String> {
+    let trimmed = path.trim_matches('/');
+    if trimmed.is_empty() {
+        return Ok(Path::default());
+    }
+    Path::parse(trimmed).map_err(|e| format!("invalid prefix {trimmed:?}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("file://{}/cold", dir.path().display());
+        let s = Store::open(&url).unwrap();
+        assert!(dir.path().join("cold").is_dir());
+        assert_eq!(s.prefix, Path::default());
+        for bad in [
+            "ftp://x/y",
+            "s3:///nobucket",
+            "not a url",
+            "file://host/dir",
+        ] {
+            assert!(
+                matches!(Store::open(bad), Err(ColdError::Config { .. })),
+                "{bad}"
+            );
+        }
+        assert_eq!(prefix_of("/a/b/").unwrap(), Path::from("a/b"));
+        assert_eq!(prefix_of("/").unwrap(), Path::default());
+    }
+}
