@@ -29,6 +29,32 @@ pub enum CliError {
     /// The server refused the request.
     #[error("server answered {status}: {message}")]
     Server { status: u16, message: String },
+    /// The object store (backup destination or source) failed.
+    #[error("{0}")]
+    Store(#[from] strata_cold::ColdError),
+    /// The engine refused a restored directory.
+    #[error("{0}")]
+    Engine(#[from] strata_engine::Error),
+    /// A local file could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// What was transferred is not what was announced.
+    #[error("{0}")]
+    Corrupt(String),
+}
+
+/// A progress bar over `total` bytes (drawn on a terminal's stderr only).
+pub fn byte_bar(total: u64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg} ({eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
 }
 
 /// A server's answer.
@@ -83,18 +109,69 @@ impl Client {
         }
     }
 
+    /// The server's base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn request(&self, method: &str, path: &str) -> (String, ureq::http::request::Builder) {
+        let url = format!("{}{path}", self.base);
+        let mut req = ureq::http::Request::builder().method(method).uri(&url);
+        if let Some(t) = &self.token {
+            req = req.header("Authorization", format!("Bearer {t}"));
+        }
+        (url, req)
+    }
+
     /// POSTs `body` to `path` (which may carry a query string).
     pub fn post(&self, path: &str, content_type: &str, body: &[u8]) -> Result<Answer, CliError> {
-        let url = format!("{}{path}", self.base);
-        let mut req = self.agent.post(&url).header("Content-Type", content_type);
-        if let Some(t) = &self.token {
-            req = req.header("Authorization", &format!("Bearer {t}"));
-        }
+        let (url, req) = self.request("POST", path);
+        let req = req.header("Content-Type", content_type);
+        self.send(&url, req.body(body.to_vec()))
+    }
+
+    /// DELETEs `path`.
+    pub fn delete(&self, path: &str) -> Result<Answer, CliError> {
+        let (url, req) = self.request("DELETE", path);
+        self.send(&url, req.body(Vec::new()))
+    }
+
+    /// GETs `path` and hands back the body as a reader (after checking for success).
+    pub fn get_reader(&self, path: &str) -> Result<impl std::io::Read + use<>, CliError> {
+        let (url, req) = self.request("GET", path);
         let http = |e: ureq::Error| CliError::Http {
             url: url.clone(),
             message: e.to_string(),
         };
-        let mut resp = req.send(body).map_err(http)?;
+        let req = req.body(()).map_err(|e| CliError::Usage(e.to_string()))?;
+        let resp = self.agent.run(req).map_err(http)?;
+        let status = resp.status().as_u16();
+        let mut body = resp.into_body();
+        if !(200..300).contains(&status) {
+            let answer = Answer {
+                status,
+                body: body.read_to_string().unwrap_or_default(),
+                retry_after: None,
+            };
+            return Err(CliError::Server {
+                status,
+                message: answer.message(),
+            });
+        }
+        Ok(body.into_reader())
+    }
+
+    fn send(
+        &self,
+        url: &str,
+        req: Result<ureq::http::Request<Vec<u8>>, ureq::http::Error>,
+    ) -> Result<Answer, CliError> {
+        let http = |e: ureq::Error| CliError::Http {
+            url: url.to_string(),
+            message: e.to_string(),
+        };
+        let req = req.map_err(|e| CliError::Usage(e.to_string()))?;
+        let mut resp = self.agent.run(req).map_err(http)?;
         let status = resp.status().as_u16();
         let retry_after = resp
             .headers()

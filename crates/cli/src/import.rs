@@ -19,7 +19,6 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressStyle};
 use strata_protocol::line::{escape_key, escape_measurement};
 
 use crate::client::{CliError, Client};
@@ -76,11 +75,7 @@ pub fn run(args: &ImportArgs) -> Result<(), CliError> {
     let total = file.metadata().map(|m| m.len()).unwrap_or(0);
     let mut reader = BufReader::new(file);
 
-    let bar = ProgressBar::new(total);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg} ({eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    let bar = crate::client::byte_bar(total);
     let client = Client::new(&args.url, args.token.clone());
     let started = Instant::now();
     let mut format = args.format;

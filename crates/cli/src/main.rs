@@ -1,10 +1,12 @@
 //! The `strata` command: runs the server and the operator tools.
 
+mod backup;
 mod client;
 mod codec_report;
 mod import;
 mod inspect;
 mod query;
+mod restore;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,6 +36,11 @@ enum Command {
     /// List the partitions, levels and SSTables of a data directory (stop the server first);
     /// --verify checks every block checksum.
     Inspect(inspect::InspectArgs),
+    /// Back up a running server (every database) to an object store or a directory: online,
+    /// consistent, incremental (tables already in the destination are not sent again).
+    Backup(backup::BackupArgs),
+    /// Rebuild a data directory from a backup (the newest snapshot unless --snapshot).
+    Restore(restore::RestoreArgs),
     /// Print bytes per point of every codec scheme on a file of points (CSV
     /// `series,timestamp,value` with ms timestamps, or line protocol with ns timestamps).
     CodecReport {
@@ -52,6 +59,8 @@ fn main() -> ExitCode {
         Command::Import(args) => report(import::run(&args)),
         Command::Query(args) => report(query::run(&args)),
         Command::Inspect(args) => inspect::run(&args),
+        Command::Backup(args) => report(backup::run(&args)),
+        Command::Restore(args) => report(restore::run(&args)),
         Command::CodecReport { file, block_points } => match codec_report::run(&file, block_points)
         {
             Ok(text) => {

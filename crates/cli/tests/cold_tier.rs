@@ -8,84 +8,17 @@
 
 mod common;
 
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::path::Path;
+use std::process::Command;
 
-use common::{Reaper, Server, free_port, skip, wait_for};
+use common::s3::{AK, BUCKET, S3, SK, s3s_fs};
+use common::{Server, skip};
 use serde_json::{Value, json};
 
-const AK: &str = "strata-test-key";
-const SK: &str = "strata-test-secret";
-const BUCKET: &str = "strata-bucket";
 /// 2024-01-01T00:00:00Z (ns).
 const DAY0: i64 = 1_704_067_200_000_000_000;
 const DAY: i64 = 86_400_000_000_000;
 const STEP: i64 = 60_000_000_000;
-
-/// The s3s-fs binary, where cargo installs it.
-fn s3s_fs() -> Option<PathBuf> {
-    let home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))?;
-    let p = home.join("bin/s3s-fs");
-    p.exists().then_some(p)
-}
-
-/// A running s3s-fs serving `root` (each folder a bucket).
-struct S3 {
-    bin: PathBuf,
-    root: PathBuf,
-    port: u16,
-    child: Option<Reaper>,
-}
-
-impl S3 {
-    fn start(bin: PathBuf, root: &Path) -> S3 {
-        std::fs::create_dir_all(root.join(BUCKET)).unwrap();
-        let mut s = S3 {
-            bin,
-            root: root.to_path_buf(),
-            port: free_port(),
-            child: None,
-        };
-        s.restart();
-        s
-    }
-
-    fn restart(&mut self) {
-        let child: Child = Command::new(&self.bin)
-            .args(["--host", "127.0.0.1", "--port", &self.port.to_string()])
-            .args(["--access-key", AK, "--secret-key", SK])
-            .arg(&self.root)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        self.child = Some(Reaper(child));
-        let port = self.port;
-        wait_for(Duration::from_secs(20), || {
-            TcpStream::connect(("127.0.0.1", port)).ok()
-        })
-        .expect("s3s-fs did not start listening");
-    }
-
-    fn stop(&mut self) {
-        self.child = None;
-        let port = self.port;
-        wait_for(Duration::from_secs(10), || {
-            TcpStream::connect(("127.0.0.1", port))
-                .is_err()
-                .then_some(())
-        })
-        .expect("s3s-fs did not stop");
-    }
-
-    fn endpoint(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
-}
 
 /// `count` points per host every minute from `start`, for hosts h0..h3.
 fn lines(start: i64, count: i64) -> String {
@@ -138,14 +71,8 @@ fn cold_tier_on_a_real_s3_server() {
     };
     let dir = tempfile::tempdir().unwrap();
     let mut s3 = S3::start(bin, &dir.path().join("s3"));
-    let endpoint = format!("http://{}", s3.endpoint());
-    let env = [
-        ("AWS_ACCESS_KEY_ID", AK),
-        ("AWS_SECRET_ACCESS_KEY", SK),
-        ("AWS_REGION", "us-east-1"),
-        ("AWS_ENDPOINT_URL", endpoint.as_str()),
-        ("AWS_ALLOW_HTTP", "true"),
-    ];
+    let env = s3.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let url = format!("s3://{BUCKET}/tier");
     let s = Server::start_with_env(
         &[

@@ -8,6 +8,7 @@
 //! [`manifest`] commit). [`store`] opens the configured store; [`layout`] names every object;
 //! [`schema`] is the files' schema.
 
+pub mod backup;
 pub mod columns;
 pub mod error;
 pub mod export;
@@ -16,6 +17,7 @@ pub mod manifest;
 pub mod parquet_file;
 pub mod plan;
 pub mod schema;
+pub mod sealed_json;
 pub mod store;
 
 pub use error::{ColdError, Result};

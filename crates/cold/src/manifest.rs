@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ColdError, Result};
 use crate::layout;
+use crate::sealed_json::{self, Sealed};
 use crate::store::Store;
 
 /// The `format` every manifest names.
@@ -117,10 +118,7 @@ impl Manifest {
 
     /// The JSON, its checksum filled in.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut m = self.clone();
-        m.checksum = 0;
-        m.checksum = crc32c::crc32c(&to_json(&m));
-        to_json(&m)
+        sealed_json::seal(self)
     }
 
     /// Parses and checks a manifest read from `path`.
@@ -129,33 +127,15 @@ impl Manifest {
             path: path.to_string(),
             reason,
         };
-        let m: Manifest =
-            serde_json::from_slice(bytes).map_err(|e| bad(format!("not a manifest: {e}")))?;
-        if m.format != FORMAT {
-            return Err(bad(format!("format {:?}, expected {FORMAT:?}", m.format)));
-        }
-        if m.format_version != FORMAT_VERSION {
-            return Err(bad(format!(
-                "format version {} (this Strata reads {FORMAT_VERSION})",
-                m.format_version
-            )));
-        }
-        let mut zeroed = m.clone();
-        zeroed.checksum = 0;
-        let want = crc32c::crc32c(&to_json(&zeroed));
-        if want != m.checksum {
-            return Err(bad(format!(
-                "checksum mismatch (stored {:08x}, computed {want:08x}): the object is corrupt",
-                m.checksum
-            )));
-        }
-        Ok(m)
+        sealed_json::check_format(bytes, FORMAT, FORMAT_VERSION).map_err(bad)?;
+        sealed_json::open(bytes).map_err(bad)
     }
 }
 
-fn to_json(m: &Manifest) -> Vec<u8> {
-    // Serializing plain data to a Vec cannot fail.
-    serde_json::to_vec_pretty(m).unwrap_or_default()
+impl Sealed for Manifest {
+    fn checksum_mut(&mut self) -> &mut u32 {
+        &mut self.checksum
+    }
 }
 
 /// The generations of `database`'s manifests in the store, ascending.

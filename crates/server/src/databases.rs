@@ -294,6 +294,16 @@ pub fn check_name(name: &str) -> Result<(), ServerError> {
     Ok(())
 }
 
+/// The data directory of database `name` under the server's `data_dir` (what `strata
+/// restore` rebuilds): the directory itself for the default database.
+pub fn database_dir(data_dir: &Path, name: &str) -> PathBuf {
+    if name == DEFAULT_DATABASE {
+        data_dir.to_path_buf()
+    } else {
+        data_dir.join(DATABASES_DIR).join(encode_name(name))
+    }
+}
+
 /// The directory name of database `name`: bytes outside `[A-Za-z0-9_-]` as `%XX`.
 fn encode_name(name: &str) -> String {
     let mut out = String::with_capacity(name.len());

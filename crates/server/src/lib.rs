@@ -10,6 +10,7 @@
 
 pub mod args;
 pub mod auth;
+pub mod backups;
 pub mod body;
 pub mod cold;
 pub mod config;

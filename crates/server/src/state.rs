@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::backups::Backups;
 use crate::cold::ColdTier;
 use crate::config::{Limits, ServerConfig};
 use crate::databases::Databases;
@@ -25,6 +26,7 @@ struct Inner {
     promql: strata_promql::PromqlOptions,
     started: Instant,
     cold: Option<Arc<ColdTier>>,
+    backups: Backups,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
                 },
                 started: Instant::now(),
                 cold: ColdTier::open(config)?,
+                backups: Backups::default(),
             }),
         })
     }
@@ -79,6 +82,11 @@ impl AppState {
     /// The cold tier, when an object store is configured.
     pub fn cold(&self) -> Option<&Arc<ColdTier>> {
         self.inner.cold.as_ref()
+    }
+
+    /// Backups in progress.
+    pub fn backups(&self) -> &Backups {
+        &self.inner.backups
     }
 
     /// How long the server has been serving.

@@ -83,8 +83,7 @@ pub fn sst_path(root: &Path, id: u64) -> PathBuf {
 pub fn restore_manifest(root: &Path, contents: &BackupContents) -> Result<()> {
     let fs: Arc<dyn FileSystem> = Arc::new(StdFs);
     let manifest_dir = root.join("manifest");
-    let has_manifest =
-        fs.exists(&manifest_dir)? && !fs.list_dir(&manifest_dir)?.is_empty();
+    let has_manifest = fs.exists(&manifest_dir)? && !fs.list_dir(&manifest_dir)?.is_empty();
     if has_manifest {
         return Err(Error::InvalidArgument(format!(
             "{} already holds a manifest: restore into an empty directory",

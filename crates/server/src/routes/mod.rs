@@ -2,6 +2,7 @@
 //! (outermost first: request metrics, the body-size limit, authentication).
 
 pub mod admin;
+pub mod backup;
 pub mod console;
 pub mod influx;
 pub mod meta;
@@ -77,6 +78,15 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/delete", post(admin::delete))
         .route("/api/v1/admin/compact", post(admin::compact))
         .route("/api/v1/admin/export", post(admin::export))
+        .route("/api/v1/admin/backup", post(backup::start))
+        .route(
+            "/api/v1/admin/backup/{id}/{database}/{table}",
+            get(backup::table),
+        )
+        .route(
+            "/api/v1/admin/backup/{id}",
+            axum::routing::delete(backup::finish),
+        )
         .route("/health", get(admin::health))
         .route("/ready", get(admin::ready))
         .route("/metrics", get(metrics::handler))
