@@ -10,6 +10,7 @@ mod common;
 
 use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
 
 use common::s3::{AK, BUCKET, S3, SK, s3s_fs};
 use common::{Server, skip};
@@ -282,4 +283,85 @@ fn a_bad_object_store_url_stops_startup() {
     ]);
     assert!(!ok);
     assert!(err.contains("unsupported scheme"), "{err}");
+}
+
+#[test]
+fn a_kill_mid_export_leaves_local_data_authoritative_and_the_export_is_redone() {
+    let Some(bin) = s3s_fs() else {
+        skip("s3s-fs (cargo install s3s-fs --version 0.14.1 --features binary --locked)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let s3 = S3::start(bin, &dir.path().join("s3"));
+    let env = s3.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let url = format!("s3://{BUCKET}/tier");
+    let data = dir.path().join("data");
+    let flags = [
+        "--object-store",
+        url.as_str(),
+        "--cold-after",
+        "1h",
+        "--test-slow-export-ms",
+        "1500",
+    ];
+    let mut s = Server::start_on_with_env(&data, &flags, dir.path(), &env);
+    for day in 0..3 {
+        s.write_ok("/write", "text/plain", &lines(DAY0 + day * DAY, 300));
+    }
+    assert_eq!(
+        s.post("/api/v1/admin/compact", "application/json", b"")
+            .status,
+        200
+    );
+    let before = strata_rows(&s, "h1", DAY0, DAY0 + 3 * DAY);
+    assert_eq!(before.len(), 900);
+
+    // Export in the background; kill -9 once its first file is in the bucket.
+    let export_url = s.url("/api/v1/admin/export");
+    let exporting = std::thread::spawn(move || {
+        let _ = common::agent().post(&export_url).send_empty();
+    });
+    let tier = dir.path().join("s3").join(BUCKET).join("tier/default");
+    let first = tier.join(format!("cpu/date=2024-01-01/part-{DAY0}-1.parquet"));
+    common::wait_for(Duration::from_secs(30), || first.is_file().then_some(()))
+        .expect("the export never wrote its first file");
+    let mut child = s.child.take().unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let _ = exporting.join();
+    // No manifest was committed: the files are not the cold tier's yet.
+    assert!(
+        !tier.join("_strata").exists()
+            || std::fs::read_dir(tier.join("_strata"))
+                .unwrap()
+                .next()
+                .is_none()
+    );
+
+    // Restarted: local data is all there, and the export is redone from scratch.
+    s.restart();
+    assert_eq!(strata_rows(&s, "h1", DAY0, DAY0 + 3 * DAY), before);
+    let r = export(&s);
+    assert_eq!(r["databases"][0]["generation"], 1, "{r}");
+    assert_eq!(
+        r["databases"][0]["files"].as_array().unwrap().len(),
+        3,
+        "{r}"
+    );
+    assert!(
+        tier.join("_strata/manifest-00000000000000000001.json")
+            .is_file()
+    );
+    for f in r["databases"][0]["files"].as_array().unwrap() {
+        let p = dir
+            .path()
+            .join("s3")
+            .join(BUCKET)
+            .join(f["path"].as_str().unwrap());
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().len(),
+            f["bytes"].as_u64().unwrap()
+        );
+    }
 }

@@ -74,7 +74,8 @@ pub async fn export_database(
 
     let mut replaced: Vec<PartitionEntry> = Vec::new();
     for job in &todo.export {
-        let files = export_partition(store, database, &snapshot, job, generation).await?;
+        let files =
+            export_partition(store, database, &snapshot, job, generation, opts.test_pause).await?;
         report.files.extend(files.iter().cloned());
         let entry = PartitionEntry {
             start_ns: job.start,
@@ -135,6 +136,7 @@ async fn export_partition(
     snapshot: &Snapshot,
     job: &PartitionJob,
     generation: u64,
+    pause: Option<std::time::Duration>,
 ) -> Result<Vec<FileEntry>> {
     let mut out = Vec::new();
     for measurement in snapshot.catalog().measurements() {
@@ -154,6 +156,9 @@ async fn export_partition(
         upload(store, &path, bytes).await?;
         entry.path = path.to_string();
         out.push(entry);
+        if let Some(d) = pause {
+            tokio::time::sleep(d).await;
+        }
     }
     Ok(out)
 }

@@ -25,6 +25,8 @@ pub struct PlanOptions {
     pub grace: Duration,
     /// Data older than this is dropped from the cold tier too (`None`: kept).
     pub retention: Option<Duration>,
+    /// Test hook (crash tests): the executor sleeps this long after each file it uploads.
+    pub test_pause: Option<Duration>,
 }
 
 /// What to do.
@@ -138,6 +140,7 @@ mod tests {
             cold_after: Duration::from_nanos(50),
             grace: Duration::from_nanos(30),
             retention: None,
+            test_pause: None,
         }
     }
 

@@ -51,6 +51,7 @@ fn opts() -> PlanOptions {
         cold_after: Duration::from_secs(3600),
         grace: Duration::from_secs(60),
         retention: None,
+        test_pause: None,
     }
 }
 

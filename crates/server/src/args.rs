@@ -220,6 +220,11 @@ pub struct ServeArgs {
         hide = true
     )]
     pub test_slow_background_ms: Option<u64>,
+
+    /// Test hook (hidden, not for production): a cold export sleeps this many milliseconds
+    /// after each file it uploads, so crash tests can kill the server mid-export.
+    #[arg(long, value_name = "MS", hide = true)]
+    pub test_slow_export_ms: Option<u64>,
 }
 
 impl ServeArgs {
@@ -303,6 +308,9 @@ impl ServeArgs {
         set(&mut l.body_timeout, &self.body_timeout);
         set(&mut l.idle_timeout, &self.idle_timeout);
         set(&mut l.max_connections, &self.max_connections);
+        if let Some(ms) = self.test_slow_export_ms {
+            cfg.test_slow_export = (ms > 0).then(|| std::time::Duration::from_millis(ms));
+        }
         if let Some(ms) = self.test_slow_background_ms {
             cfg.test_slow_background = (ms > 0).then(|| std::time::Duration::from_millis(ms));
         }

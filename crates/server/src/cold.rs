@@ -59,6 +59,7 @@ impl ColdTier {
                 cold_after: config.cold_after.0,
                 grace: config.cold_grace.0,
                 retention: config.retention.map(|r| r.0),
+                test_pause: config.test_slow_export,
             },
             interval: config.cold_check_interval.0,
             running: tokio::sync::Mutex::new(()),

@@ -87,6 +87,10 @@ pub struct ServerConfig {
     /// while one is running. Set by the hidden `--test-slow-background-ms` flag.
     #[serde(skip)]
     pub test_slow_background: Option<Duration>,
+    /// Test hook, like the one above: sleep this long after each cold-tier file uploaded.
+    /// Set by the hidden `--test-slow-export-ms` flag.
+    #[serde(skip)]
+    pub test_slow_export: Option<Duration>,
 }
 
 /// Request limits (`[limits]` in TOML). A request over a limit is rejected whole.
@@ -176,6 +180,7 @@ impl Default for ServerConfig {
             cold_grace: HumanDuration(Duration::from_secs(3600)),
             limits: Limits::default(),
             test_slow_background: None,
+            test_slow_export: None,
         }
     }
 }
