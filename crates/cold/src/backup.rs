@@ -13,9 +13,8 @@
 //! later backup uploads only the tables the destination lacks (a present object of the same
 //! size is kept). One destination serves one server.
 
-use futures::TryStreamExt;
+use object_store::ObjectStoreExt;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ColdError, Result};
@@ -119,30 +118,19 @@ pub async fn has_object(store: &Store, path: &Path, size: u64) -> Result<bool> {
 /// Writes `snap`, create-only.
 pub async fn commit(store: &Store, snap: &Snapshot) -> Result<()> {
     let path = snapshot_path(store, snap.created_ns);
-    let opts = PutOptions {
-        mode: PutMode::Create,
-        ..Default::default()
-    };
     store
-        .inner
-        .put_opts(&path, PutPayload::from(sealed_json::seal(snap)), opts)
+        .put_new(&path, sealed_json::seal(snap))
         .await
-        .map(|_| ())
         .map_err(|e| store.error("put", &path, e))
 }
 
 /// The ids (creation times) of the completed snapshots, ascending.
 pub async fn list(store: &Store) -> Result<Vec<i64>> {
-    let dir = snapshots_dir(store);
-    let metas: Vec<_> = store
-        .inner
-        .list(Some(&dir))
-        .try_collect()
-        .await
-        .map_err(|e| store.error("list", &dir, e))?;
-    let mut ids: Vec<i64> = metas
+    let mut ids: Vec<i64> = store
+        .list_paths(&snapshots_dir(store))
+        .await?
         .iter()
-        .filter_map(|m| m.location.filename()?.strip_suffix(".json")?.parse().ok())
+        .filter_map(|p| p.filename()?.strip_suffix(".json")?.parse().ok())
         .collect();
     ids.sort_unstable();
     Ok(ids)
@@ -161,25 +149,13 @@ pub async fn load(store: &Store, id: Option<i64>) -> Result<Snapshot> {
             })?,
     };
     let path = snapshot_path(store, id);
-    let bytes = get(store, &path).await?;
+    let bytes = store.get_bytes(&path).await?;
     let bad = |reason: String| ColdError::BadManifest {
         path: path.to_string(),
         reason,
     };
     sealed_json::check_format(&bytes, FORMAT, FORMAT_VERSION).map_err(bad)?;
     sealed_json::open(&bytes).map_err(bad)
-}
-
-/// The whole object at `path`.
-pub async fn get(store: &Store, path: &Path) -> Result<bytes::Bytes> {
-    store
-        .inner
-        .get(path)
-        .await
-        .map_err(|e| store.error("get", path, e))?
-        .bytes()
-        .await
-        .map_err(|e| store.error("get", path, e))
 }
 
 #[cfg(test)]

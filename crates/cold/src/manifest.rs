@@ -8,8 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use futures::TryStreamExt;
-use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
+use object_store::ObjectStoreExt;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ColdError, Result};
@@ -141,15 +140,11 @@ impl Sealed for Manifest {
 /// The generations of `database`'s manifests in the store, ascending.
 pub async fn generations(store: &Store, database: &str) -> Result<Vec<u64>> {
     let dir = layout::manifest_dir(&store.prefix, database);
-    let metas: Vec<_> = store
-        .inner
-        .list(Some(&dir))
-        .try_collect()
-        .await
-        .map_err(|e| store.error("list", &dir, e))?;
-    let mut gens: Vec<u64> = metas
+    let mut gens: Vec<u64> = store
+        .list_paths(&dir)
+        .await?
         .iter()
-        .filter_map(|m| layout::manifest_generation(&m.location))
+        .filter_map(layout::manifest_generation)
         .collect();
     gens.sort_unstable();
     Ok(gens)
@@ -161,14 +156,7 @@ pub async fn load_latest(store: &Store, database: &str) -> Result<Manifest> {
         return Ok(Manifest::empty(database));
     };
     let path = layout::manifest_path(&store.prefix, database, generation);
-    let bytes = store
-        .inner
-        .get(&path)
-        .await
-        .map_err(|e| store.error("get", &path, e))?
-        .bytes()
-        .await
-        .map_err(|e| store.error("get", &path, e))?;
+    let bytes = store.get_bytes(&path).await?;
     let m = Manifest::from_bytes(&bytes, path.as_ref())?;
     if m.generation != generation || m.database != database {
         return Err(ColdError::BadManifest {
@@ -186,16 +174,8 @@ pub async fn load_latest(store: &Store, database: &str) -> Result<Manifest> {
 /// [`ColdError::ManifestConflict`], never overwritten.
 pub async fn commit(store: &Store, m: &Manifest) -> Result<()> {
     let path = layout::manifest_path(&store.prefix, &m.database, m.generation);
-    let opts = PutOptions {
-        mode: PutMode::Create,
-        ..Default::default()
-    };
-    match store
-        .inner
-        .put_opts(&path, PutPayload::from(m.to_bytes()), opts)
-        .await
-    {
-        Ok(_) => Ok(()),
+    match store.put_new(&path, m.to_bytes()).await {
+        Ok(()) => Ok(()),
         Err(object_store::Error::AlreadyExists { .. }) => Err(ColdError::ManifestConflict {
             store: store.url.clone(),
             database: m.database.clone(),

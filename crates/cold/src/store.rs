@@ -6,10 +6,12 @@
 
 use std::sync::Arc;
 
-use object_store::ObjectStore;
+use bytes::Bytes;
+use futures::TryStreamExt;
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 
 use crate::error::{ColdError, Result};
 
@@ -68,6 +70,41 @@ impl Store {
                 "unsupported scheme {other:?}: use s3://bucket/prefix or file:///dir"
             ))),
         }
+    }
+
+    /// The objects under `dir`.
+    pub async fn list_paths(&self, dir: &Path) -> Result<Vec<Path>> {
+        let metas: Vec<_> = self
+            .inner
+            .list(Some(dir))
+            .try_collect()
+            .await
+            .map_err(|e| self.error("list", dir, e))?;
+        Ok(metas.into_iter().map(|m| m.location).collect())
+    }
+
+    /// The whole object at `path`.
+    pub async fn get_bytes(&self, path: &Path) -> Result<Bytes> {
+        self.inner
+            .get(path)
+            .await
+            .map_err(|e| self.error("get", path, e))?
+            .bytes()
+            .await
+            .map_err(|e| self.error("get", path, e))
+    }
+
+    /// Writes `bytes` at `path` unless an object is there already (then
+    /// `Err(object_store::Error::AlreadyExists)`, for the caller to name).
+    pub async fn put_new(&self, path: &Path, bytes: Vec<u8>) -> Result<(), object_store::Error> {
+        let opts = PutOptions {
+            mode: PutMode::Create,
+            ..Default::default()
+        };
+        self.inner
+            .put_opts(path, PutPayload::from(bytes), opts)
+            .await
+            .map(|_| ())
     }
 
     /// A store error on `path` during `op`.
