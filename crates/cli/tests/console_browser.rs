@@ -99,9 +99,11 @@ fn console_in_a_real_browser() {
         skip("python3 selenium with Debian's chromium and chromium-driver");
         return;
     }
-    let s = Server::start(&[]);
-    fill(&s);
     let dir = tempfile::tempdir().unwrap();
+    // With a cold tier (a local directory), so the status page shows its exporter.
+    let cold = format!("file://{}", dir.path().join("cold").display());
+    let s = Server::start(&["--object-store", &cold]);
+    fill(&s);
     let shots = match std::env::var("STRATA_SCREENSHOTS").as_deref() {
         Ok("docs") => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs"),
         _ => dir.path().to_path_buf(),

@@ -253,7 +253,7 @@ def open_console(url, shots):
         wait(d, "the status page", lambda: "SSTables per level" in by_id(d, "status-body").text)
         text = by_id(d, "status-body").text
         for want in ("Database default", "Database telegraf", "accepting writes", "points written",
-                     "L0", "partition start (UTC)"):
+                     "L0", "partition start (UTC)", "Cold tier (object store)", "file://"):
             check(want in text, f"{want!r} missing from the status page:\n{text}")
         d.save_screenshot(f"{shots}/console-status.png")
 

@@ -1,6 +1,6 @@
 // The status page, from the engine's own statistics (GET /api/v1/status): ingest rate, WAL,
-// MemTables, block cache, SSTables per level and partition, background jobs and the
-// read-only state. Polled every few seconds while the page is shown.
+// MemTables, block cache, SSTables per level and partition, background jobs, the
+// read-only state, and the cold tier's exporter. Polled every few seconds while the page is shown.
 
 import { $, el, fill, table, bytes, count, si, elapsed } from "./dom.js";
 import { call } from "./api.js";
@@ -69,7 +69,22 @@ function render(s) {
           : table(["partition start (UTC)", "level", "files", "bytes", "points"],
             db.partitions.flatMap((p) => p.levels.map((l) => [iso(Math.floor(p.start_ns / 1e6)), l.level, count(l.files), bytes(l.bytes), count(l.points)])))));
   });
-  fill($("status-body"), el("p", { class: "muted" }, `Strata ${s.version}, up ${elapsed(s.uptime_seconds)}`), parts);
+  fill($("status-body"), el("p", { class: "muted" }, `Strata ${s.version}, up ${elapsed(s.uptime_seconds)}`), parts, cold(s.cold));
+}
+
+/** The cold tier's exporter, when an object store is configured. */
+function cold(c) {
+  if (!c) return null;
+  const when = c.last_success_ns ? iso(Math.floor(c.last_success_ns / 1e6)) : "never";
+  return card("Cold tier (object store)",
+    facts([
+      ["store", c.store],
+      ["exports", count(c.exports)],
+      ["failures", `${count(c.failures)} (${count(c.consecutive_failures)} in a row)`],
+      ["last success", when],
+      ...Object.entries(c.generations).map(([db, g]) => [`${db} manifest`, `generation ${g}`]),
+    ]),
+    c.last_error ? el("p", { class: "error" }, c.last_error) : null);
 }
 
 async function poll() {
