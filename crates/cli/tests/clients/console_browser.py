@@ -132,6 +132,11 @@ def open_console(url, shots):
         detail = by_id(d, "measurement-detail").text
         for want in ("usage", "float", "cores", "integer", "host", "4 series", "h0 (1)"):
             check(want in detail, f"{want!r} missing from the explore view:\n{detail}")
+        # A tag key lists all its values.
+        d.find_element(By.CSS_SELECTOR, '#measurement-detail .tag-key[data-key="region"]').click()
+        wait(d, "the values of region", lambda: "Values of region (2)" in by_id(d, "tag-values").text)
+        listed = [li.text for li in d.find_elements(By.CSS_SELECTOR, "#tag-values li")]
+        check(listed == ["eu", "us"], f"values of region: {listed}")
         d.save_screenshot(f"{shots}/console-explore.png")
 
         # What the data holds is shown as text, never parsed as markup.
