@@ -13,9 +13,8 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use object_store::buffered::BufWriter;
-use serde_json::Value;
 use strata_cold::Store;
-use strata_cold::backup::{self, DatabaseBackup, Snapshot, TableEntry, TombstoneEntry};
+use strata_cold::backup::{self, DatabaseBackup, PinnedView, Snapshot, TableEntry};
 use tokio::io::AsyncWriteExt;
 
 use crate::client::{CliError, Client, byte_bar};
@@ -56,26 +55,20 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .map_err(|e| CliError::Usage(format!("cannot start the async runtime: {e}")))
 }
 
-fn field<T: serde::de::DeserializeOwned>(v: &Value, what: &str) -> Result<T, CliError> {
-    serde_json::from_value(v.clone())
-        .map_err(|e| CliError::Corrupt(format!("the server's backup answer: {what}: {e}")))
-}
-
 pub fn run(args: &BackupArgs) -> Result<(), CliError> {
     let store = open_store(&args.to)?;
     let rt = runtime()?;
     let client = Client::new(&args.url, args.token.clone());
     let started = Instant::now();
-    let answer: Value = serde_json::from_str(
+    let view: PinnedView = serde_json::from_str(
         &client
             .post("/api/v1/admin/backup", "application/json", b"")?
             .success()?
             .body,
     )
     .map_err(|e| CliError::Corrupt(format!("the server's backup answer: {e}")))?;
-    let id: String = field(&answer["backup"], "backup")?;
-    let created_ns: i64 = field(&answer["created_ns"], "created_ns")?;
-    let result = copy(&rt, &client, &store, &answer, &id, args);
+    let (id, created_ns) = (view.backup.clone(), view.created_ns);
+    let result = copy(&rt, &client, &store, view, args);
     // Release the view whatever happened (it expires on its own otherwise).
     let _ = client.delete(&format!("/api/v1/admin/backup/{id}"));
     let (databases, sent, kept, bytes) = result?;
@@ -92,13 +85,13 @@ pub fn run(args: &BackupArgs) -> Result<(), CliError> {
 
 type Copied = (Vec<DatabaseBackup>, usize, usize, u64);
 
-/// Uploads the tables of the pinned view the destination lacks.
+/// Uploads the tables of the pinned view the destination lacks; returns the view with every
+/// table's checksum filled in, and what was sent and kept.
 fn copy(
     rt: &tokio::runtime::Runtime,
     client: &Client,
     store: &Store,
-    answer: &Value,
-    id: &str,
+    mut view: PinnedView,
     args: &BackupArgs,
 ) -> Result<Copied, CliError> {
     // Checksums of the tables the newest snapshot already holds.
@@ -114,105 +107,106 @@ fn copy(
             .collect(),
         Err(_) => HashMap::new(),
     };
-    let dbs: Vec<Value> = field(&answer["databases"], "databases")?;
-    // (database, table, already there)
+    // (database index, table index, checksum if the destination has it already)
     let mut plan = Vec::new();
-    for db in &dbs {
-        let name: String = field(&db["name"], "name")?;
-        let tables: Vec<Value> = field(&db["tables"], "tables")?;
-        for t in &tables {
-            let entry = TableEntry {
-                id: field(&t["id"], "id")?,
-                level: field(&t["level"], "level")?,
-                partition: field(&t["partition"], "partition")?,
-                min_ts: field(&t["min_ts"], "min_ts")?,
-                max_ts: field(&t["max_ts"], "max_ts")?,
-                max_seq: field(&t["max_seq"], "max_seq")?,
-                size: field(&t["size"], "size")?,
-                points: field(&t["points"], "points")?,
-                crc32c: 0,
+    for (d, db) in view.databases.iter().enumerate() {
+        for (i, entry) in db.tables.iter().enumerate() {
+            let path = backup::table_path(store, &db.name, entry.id);
+            let present = match known.get(&(db.name.clone(), entry.id)) {
+                Some(k) if k.size == entry.size => rt
+                    .block_on(backup::has_object(store, &path, entry.size))?
+                    .then_some(k.crc32c),
+                _ => None,
             };
-            let path = backup::table_path(store, &name, entry.id);
-            let present = match known.get(&(name.clone(), entry.id)) {
-                Some(k) if k.size == entry.size => {
-                    rt.block_on(backup::has_object(store, &path, entry.size))?
-                }
-                _ => false,
-            };
-            plan.push((name.clone(), entry, present));
+            plan.push((d, i, present));
         }
     }
-    let total: u64 = plan.iter().filter(|p| !p.2).map(|p| p.1.size).sum();
+    let total: u64 = plan
+        .iter()
+        .filter(|p| p.2.is_none())
+        .map(|&(d, i, _)| view.databases[d].tables[i].size)
+        .sum();
     let bar = byte_bar(total);
     let (mut sent, mut kept, mut bytes) = (0, 0, 0);
-    let mut out: Vec<DatabaseBackup> = Vec::new();
-    for db in &dbs {
-        let name: String = field(&db["name"], "name")?;
-        let tombstones: Vec<TombstoneEntry> = field(&db["tombstones"], "tombstones")?;
-        out.push(DatabaseBackup {
-            tables: Vec::new(),
-            tombstones,
-            next_file_id: field(&db["next_file_id"], "next_file_id")?,
-            last_seq: field(&db["last_seq"], "last_seq")?,
-            name,
-        });
-    }
-    for (name, mut entry, present) in plan {
-        if present {
-            entry.crc32c = known[&(name.clone(), entry.id)].crc32c;
+    for (d, i, present) in plan {
+        let name = view.databases[d].name.clone();
+        let entry = &mut view.databases[d].tables[i];
+        if let Some(crc) = present {
+            entry.crc32c = crc;
             kept += 1;
-        } else {
-            bar.set_message(format!("{name}: table {}", entry.id));
-            let url_db = path_segment(&name);
-            let mut reader =
-                client.get_reader(&format!("/api/v1/admin/backup/{id}/{url_db}/{}", entry.id))?;
-            let path = backup::table_path(store, &name, entry.id);
-            entry.crc32c = rt.block_on(async {
-                let mut w = BufWriter::with_capacity(store.inner.clone(), path.clone(), CHUNK);
-                let mut crc = 0u32;
-                let mut n = 0u64;
-                let mut buf = vec![0u8; CHUNK];
-                loop {
-                    let got = reader.read(&mut buf).map_err(|e| CliError::Http {
-                        url: client.base().to_string(),
-                        message: format!("reading table {}: {e}", entry.id),
-                    })?;
-                    if got == 0 {
-                        break;
-                    }
-                    crc = crc32c::crc32c_append(crc, &buf[..got]);
-                    n += got as u64;
-                    bar.inc(got as u64);
-                    if let Err(e) = w.write_all(&buf[..got]).await {
-                        let _ = w.abort().await;
-                        return Err(CliError::Corrupt(format!("uploading {path}: {e}")));
-                    }
-                }
-                if n != entry.size {
-                    let _ = w.abort().await;
-                    return Err(CliError::Corrupt(format!(
-                        "table {} of {name}: the server sent {n} bytes, its manifest says {}",
-                        entry.id, entry.size
-                    )));
-                }
-                w.shutdown()
-                    .await
-                    .map_err(|e| CliError::Corrupt(format!("uploading {path}: {e}")))?;
-                Ok(crc)
-            })?;
-            sent += 1;
-            bytes += entry.size;
-            if let Some(ms) = args.test_pause_after_table_ms {
-                println!("uploaded table {} of {name}", entry.id);
-                std::thread::sleep(Duration::from_millis(ms));
-            }
+            continue;
         }
-        if let Some(d) = out.iter_mut().find(|d| d.name == name) {
-            d.tables.push(entry);
+        bar.set_message(format!("{name}: table {}", entry.id));
+        let source = format!(
+            "/api/v1/admin/backup/{}/{}/{}",
+            view.backup,
+            path_segment(&name),
+            entry.id
+        );
+        let reader = client.get_reader(&source)?;
+        let path = backup::table_path(store, &name, entry.id);
+        let size = entry.size;
+        rt.block_on(upload_table(
+            store,
+            &path,
+            reader,
+            size,
+            &bar,
+            &mut entry.crc32c,
+        ))?;
+        sent += 1;
+        bytes += entry.size;
+        if let Some(ms) = args.test_pause_after_table_ms {
+            println!("uploaded table {} of {name}", entry.id);
+            std::thread::sleep(Duration::from_millis(ms));
         }
     }
     bar.finish_and_clear();
-    Ok((out, sent, kept, bytes))
+    Ok((view.databases, sent, kept, bytes))
+}
+
+/// Streams `reader` (a table of `size` bytes) into the object at `path` (multipart above
+/// [`CHUNK`]), its CRC-32C into `crc`. A failed upload, or one of another size, is aborted.
+async fn upload_table(
+    store: &Store,
+    path: &object_store::path::Path,
+    mut reader: impl Read,
+    size: u64,
+    bar: &indicatif::ProgressBar,
+    crc: &mut u32,
+) -> Result<(), CliError> {
+    let mut w = BufWriter::with_capacity(store.inner.clone(), path.clone(), CHUNK);
+    let mut buf = vec![0u8; CHUNK];
+    let mut n = 0u64;
+    let result = async {
+        loop {
+            let got = reader
+                .read(&mut buf)
+                .map_err(|e| CliError::Corrupt(format!("reading {path} from the server: {e}")))?;
+            if got == 0 {
+                break;
+            }
+            *crc = crc32c::crc32c_append(*crc, &buf[..got]);
+            n += got as u64;
+            bar.inc(got as u64);
+            w.write_all(&buf[..got])
+                .await
+                .map_err(|e| CliError::Corrupt(format!("uploading {path}: {e}")))?;
+        }
+        if n != size {
+            return Err(CliError::Corrupt(format!(
+                "{path}: the server sent {n} bytes, its manifest says {size}"
+            )));
+        }
+        w.shutdown()
+            .await
+            .map_err(|e| CliError::Corrupt(format!("uploading {path}: {e}")))
+    }
+    .await;
+    if result.is_err() {
+        let _ = w.abort().await;
+    }
+    result
 }
 
 /// `name` as one URL path segment.

@@ -11,7 +11,7 @@ use clap::Args;
 use futures::TryStreamExt;
 use object_store::ObjectStoreExt;
 use strata_cold::backup;
-use strata_engine::{BackupContents, FileMeta, Tombstone, restore_manifest, sst_dir, sst_path};
+use strata_engine::{restore_manifest, sst_dir, sst_path};
 use strata_server::databases::database_dir;
 
 use crate::backup::{open_store, runtime};
@@ -91,35 +91,7 @@ pub fn run(args: &RestoreArgs) -> Result<(), CliError> {
             }
             std::fs::rename(&tmp, &target).map_err(|e| write_err(&target, e))?;
         }
-        let contents = BackupContents {
-            tables: db
-                .tables
-                .iter()
-                .map(|t| FileMeta {
-                    id: t.id,
-                    level: t.level,
-                    partition: t.partition,
-                    min_ts: t.min_ts,
-                    max_ts: t.max_ts,
-                    max_seq: t.max_seq,
-                    size: t.size,
-                    points: t.points,
-                })
-                .collect(),
-            tombstones: db
-                .tombstones
-                .iter()
-                .map(|t| Tombstone {
-                    series: t.series.clone(),
-                    start: t.start,
-                    end: t.end,
-                    seq: t.seq,
-                })
-                .collect(),
-            next_file_id: db.next_file_id,
-            last_seq: db.last_seq,
-        };
-        restore_manifest(&dir, &contents)?;
+        restore_manifest(&dir, &db.contents())?;
     }
     bar.finish_and_clear();
     println!(

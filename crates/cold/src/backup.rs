@@ -16,6 +16,7 @@
 use object_store::ObjectStoreExt;
 use object_store::path::Path;
 use serde::{Deserialize, Serialize};
+use strata_engine::{BackupContents, FileMeta, Tombstone};
 
 use crate::error::{ColdError, Result};
 use crate::layout::database_dir;
@@ -48,7 +49,9 @@ pub struct DatabaseBackup {
     pub last_seq: u64,
 }
 
-/// A table's manifest entry and checksum.
+/// A table's manifest entry and checksum. The server's answer to `POST
+/// /api/v1/admin/backup` carries no checksum (it is computed while the table is copied), so
+/// `crc32c` is left out while it is 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TableEntry {
@@ -60,7 +63,93 @@ pub struct TableEntry {
     pub max_seq: u64,
     pub size: u64,
     pub points: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub crc32c: u32,
+}
+
+fn is_zero(x: &u32) -> bool {
+    *x == 0
+}
+
+/// The server's answer to `POST /api/v1/admin/backup`: a pinned view of every database.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinnedView {
+    pub backup: String,
+    pub created_ns: i64,
+    pub databases: Vec<DatabaseBackup>,
+}
+
+impl TableEntry {
+    /// The manifest entry, checksum still unknown.
+    pub fn of(t: &FileMeta) -> TableEntry {
+        TableEntry {
+            id: t.id,
+            level: t.level,
+            partition: t.partition,
+            min_ts: t.min_ts,
+            max_ts: t.max_ts,
+            max_seq: t.max_seq,
+            size: t.size,
+            points: t.points,
+            crc32c: 0,
+        }
+    }
+
+    /// The engine's manifest entry.
+    pub fn meta(&self) -> FileMeta {
+        FileMeta {
+            id: self.id,
+            level: self.level,
+            partition: self.partition,
+            min_ts: self.min_ts,
+            max_ts: self.max_ts,
+            max_seq: self.max_seq,
+            size: self.size,
+            points: self.points,
+        }
+    }
+}
+
+impl DatabaseBackup {
+    /// Database `name`'s pinned contents (table checksums still unknown).
+    pub fn of(name: &str, c: &BackupContents) -> DatabaseBackup {
+        DatabaseBackup {
+            name: name.to_string(),
+            tables: c.tables.iter().map(TableEntry::of).collect(),
+            tombstones: c
+                .tombstones
+                .iter()
+                .map(|t| TombstoneEntry {
+                    series: t.series.clone(),
+                    start: t.start,
+                    end: t.end,
+                    seq: t.seq,
+                })
+                .collect(),
+            next_file_id: c.next_file_id,
+            last_seq: c.last_seq,
+        }
+    }
+
+    /// What the engine restores.
+    pub fn contents(&self) -> BackupContents {
+        BackupContents {
+            tables: self.tables.iter().map(TableEntry::meta).collect(),
+            tombstones: self
+                .tombstones
+                .iter()
+                .map(|t| Tombstone {
+                    series: t.series.clone(),
+                    start: t.start,
+                    end: t.end,
+                    seq: t.seq,
+                })
+                .collect(),
+            next_file_id: self.next_file_id,
+            last_seq: self.last_seq,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -192,7 +192,7 @@ impl Databases {
         if let Some(db) = self.find(Some(name)) {
             return Ok(db);
         }
-        let dir = self.root().join(encode_name(name));
+        let dir = database_dir(&self.template.data_dir, name);
         tracing::info!(database = %name, "creating database");
         let engine = Engine::open(self.options_for(&dir))?;
         let db = Arc::new(Database::new(name.to_string(), engine));
@@ -213,7 +213,7 @@ impl Databases {
         let Some(db) = self.others.read().get(name).cloned() else {
             return Ok(false);
         };
-        let dir = self.root().join(encode_name(name));
+        let dir = database_dir(&self.template.data_dir, name);
         let gone = self.root().join(format!(
             "{DROPPED_PREFIX}{}-{}",
             encode_name(name),

@@ -61,7 +61,7 @@ impl Engine {
         };
         Ok(BackupView {
             _version: version,
-            sst_dir: s.opts.data_dir.join("sst"),
+            sst_dir: sst_dir(&s.opts.data_dir),
             contents,
         })
     }

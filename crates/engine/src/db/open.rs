@@ -32,7 +32,7 @@ pub(super) fn open(opts: EngineOptions, fs: Arc<dyn FileSystem>) -> Result<Share
         return Err(Error::Config("partition width must be positive".into()));
     }
     let root = opts.data_dir.clone();
-    let sst_dir = root.join("sst");
+    let sst_dir = super::backup::sst_dir(&root);
     fs.create_dir_all(&sst_dir)?;
     let lock = fs.lock_exclusive(&root.join("LOCK"))?;
     let cache = Arc::new(BlockCache::new(opts.block_cache_bytes));

@@ -14,6 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+use strata_cold::backup::{DatabaseBackup, PinnedView};
 use tokio_util::io::ReaderStream;
 
 use crate::error::ServerError;
@@ -21,39 +22,28 @@ use crate::routes::blocking;
 use crate::state::AppState;
 
 /// `POST /api/v1/admin/backup`.
-pub async fn start(State(state): State<AppState>) -> Result<Json<Value>, ServerError> {
+pub async fn start(State(state): State<AppState>) -> Result<Json<PinnedView>, ServerError> {
     let st = state.clone();
     blocking(move || {
         let created_ns = strata_engine::now_ns();
         let mut views = Vec::new();
         for db in st.databases().all() {
-            views.push((db.name().to_string(), std::sync::Arc::new(db.engine().backup_view()?)));
+            views.push((
+                db.name().to_string(),
+                std::sync::Arc::new(db.engine().backup_view()?),
+            ));
         }
-        let databases: Vec<Value> = views
+        let databases = views
             .iter()
-            .map(|(name, v)| {
-                let c = &v.contents;
-                let tables: Vec<Value> = c
-                    .tables
-                    .iter()
-                    .map(|t| {
-                        json!({"id": t.id, "level": t.level, "partition": t.partition,
-                               "min_ts": t.min_ts, "max_ts": t.max_ts, "max_seq": t.max_seq,
-                               "size": t.size, "points": t.points})
-                    })
-                    .collect();
-                let tombstones: Vec<Value> = c
-                    .tombstones
-                    .iter()
-                    .map(|t| json!({"series": t.series, "start": t.start, "end": t.end, "seq": t.seq}))
-                    .collect();
-                json!({"name": name, "tables": tables, "tombstones": tombstones,
-                       "next_file_id": c.next_file_id, "last_seq": c.last_seq})
-            })
+            .map(|(name, v)| DatabaseBackup::of(name, &v.contents))
             .collect();
-        let id = st.backups().start(created_ns, views);
-        tracing::info!(backup = %id, "backup view pinned");
-        Ok(Json(json!({"backup": id, "created_ns": created_ns, "databases": databases})))
+        let backup = st.backups().start(created_ns, views);
+        tracing::info!(backup = %backup, "backup view pinned");
+        Ok(Json(PinnedView {
+            backup,
+            created_ns,
+            databases,
+        }))
     })
     .await
 }
