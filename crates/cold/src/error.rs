@@ -50,6 +50,30 @@ pub enum ColdError {
         source: arrow_schema::ArrowError,
     },
 
+    /// A cold file or cache entry failed its checks (size, checksum, layout): reported,
+    /// never read as data.
+    #[error("cold file {path} is damaged: {reason}")]
+    Corrupt { path: String, reason: String },
+
+    /// Decoding a Parquet file failed.
+    #[error("reading {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: parquet::errors::ParquetError,
+    },
+
+    /// The manifest lacks a partition a local cold listing names.
+    #[error(
+        "the object store {store} has no partition starting at {partition} of database {database:?} in manifest generation {generation}, though the local data directory lists it as exported"
+    )]
+    MissingPartition {
+        store: String,
+        database: String,
+        partition: i64,
+        generation: u64,
+    },
+
     /// Reading the partition from the engine failed.
     #[error("reading partition {partition} of measurement {measurement:?}: {source}")]
     Engine {
@@ -65,6 +89,28 @@ pub enum ColdError {
 }
 
 impl ColdError {
+    /// The engine error a read of the cold tier fails with: an unreachable store (or any
+    /// failure a retry may cure) is [`strata_engine::Error::ColdUnavailable`] (503), a damaged
+    /// file or manifest [`strata_engine::Error::Corrupt`].
+    pub fn into_engine(self) -> strata_engine::Error {
+        use strata_engine::Error as E;
+        match self {
+            ColdError::Corrupt { path, reason } | ColdError::BadManifest { path, reason } => {
+                E::Corrupt {
+                    path: path.into(),
+                    offset: 0,
+                    reason,
+                }
+            }
+            ColdError::Read { path, source } => E::Corrupt {
+                path: path.into(),
+                offset: 0,
+                reason: source.to_string(),
+            },
+            other => E::ColdUnavailable(other.to_string()),
+        }
+    }
+
     /// True when the store could not be reached or failed (retry later); false for errors
     /// a retry cannot fix.
     pub fn is_store_unavailable(&self) -> bool {

@@ -19,7 +19,7 @@ use tokio::io::AsyncWriteExt;
 
 use crate::columns::read_partition;
 use crate::error::{ColdError, Result};
-use crate::manifest::{self, FileEntry, PartitionEntry, Superseded, TagBounds};
+use crate::manifest::{self, FileEntry, Manifest, PartitionEntry, Superseded, TagBounds};
 use crate::plan::{PartitionJob, PlanOptions, plan};
 use crate::store::Store;
 use crate::{layout, parquet_file};
@@ -41,6 +41,12 @@ pub struct ExportReport {
     pub expired: usize,
     /// Superseded files deleted.
     pub deleted: Vec<String>,
+    /// Partitions whose local copy was then dropped (`--local-retention`; the server fills
+    /// this in).
+    pub offloaded: usize,
+    /// The manifest current after the run (committed by it, or the one it found).
+    #[serde(skip)]
+    pub manifest: Option<Manifest>,
 }
 
 /// Exports what the plan for `database` asks, at time `now` (ns).
@@ -65,6 +71,7 @@ pub async fn export_database(
         ..Default::default()
     };
     if todo.is_empty() {
+        report.manifest = Some(current);
         return Ok(report);
     }
     let generation = current.generation + 1;
@@ -118,6 +125,7 @@ pub async fn export_database(
     manifest::commit(store, &next).await?;
     manifest::delete_old(store, database, generation).await?;
     report.generation = Some(generation);
+    report.manifest = Some(next);
     tracing::info!(
         database,
         generation,

@@ -5,7 +5,9 @@
 //!
 //! The path of an export: [`plan`] (pure: which partitions, which superseded files) ->
 //! [`export`] (snapshot -> [`columns`] (Arrow batches) -> [`parquet_file`] -> upload ->
-//! [`manifest`] commit). [`store`] opens the configured store; [`layout`] names every object;
+//! [`manifest`] commit). The way back: [`read`] answers the engine's reads of exported
+//! partitions (a [`strata_engine::ColdSource`]), after [`plan::offload`] chose which local
+//! copies could go. [`store`] opens the configured store; [`layout`] names every object;
 //! [`schema`] is the files' schema.
 
 pub mod backup;
@@ -16,6 +18,7 @@ pub mod layout;
 pub mod manifest;
 pub mod parquet_file;
 pub mod plan;
+pub mod read;
 pub mod schema;
 pub mod sealed_json;
 pub mod store;
@@ -24,4 +27,5 @@ pub use error::{ColdError, Result};
 pub use export::{ExportReport, export_database};
 pub use manifest::Manifest;
 pub use plan::PlanOptions;
+pub use read::{CacheStats, ColdCaches, ColdReader};
 pub use store::Store;

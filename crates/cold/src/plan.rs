@@ -115,6 +115,34 @@ pub fn plan(
     out
 }
 
+/// The exported partitions whose local copy may be dropped at `now` (`--local-retention`):
+/// those ending more than `local_retention` ago whose local raw tables are exactly the ones
+/// the manifest says were exported (so the store holds everything they hold), as (partition
+/// start, table ids). The engine checks the tables again under its lock before it drops
+/// anything.
+pub fn offload(
+    tables: &[FileMeta],
+    manifest: &Manifest,
+    now: i64,
+    local_retention: Duration,
+) -> Vec<(i64, Vec<u64>)> {
+    let before = ago(now, local_retention);
+    manifest
+        .partitions
+        .iter()
+        .filter(|p| p.end_ns < before)
+        .filter_map(|p| {
+            let mut ids: Vec<u64> = tables
+                .iter()
+                .filter(|t| t.partition == p.start_ns && t.level <= COMPACTED_LEVEL)
+                .map(|t| t.id)
+                .collect();
+            ids.sort_unstable();
+            (!ids.is_empty() && ids == p.source.tables).then_some((p.start_ns, ids))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +210,37 @@ mod tests {
         );
         // Later still, the partition of 200 is sealed as well.
         assert_eq!(plan(&tables, &m, 350, W, &opts()).export[0].start, 200);
+    }
+
+    #[test]
+    fn offloads_only_what_the_manifest_covers_exactly() {
+        let mut m = Manifest::empty("db");
+        for (start, ids) in [(0, vec![1]), (100, vec![2]), (200, vec![4])] {
+            m.partitions.push(PartitionEntry {
+                start_ns: start,
+                end_ns: start + 99,
+                source: Source {
+                    tables: ids,
+                    max_seq: 0,
+                },
+                files: vec![],
+            });
+        }
+        let tables = [
+            table(1, COMPACTED_LEVEL, 0),   // exported as it is
+            table(2, COMPACTED_LEVEL, 100), // exported, then a late write
+            table(3, FLUSH_LEVEL, 100),
+            table(4, COMPACTED_LEVEL, 200), // exported, but too recent
+            table(5, strata_engine::COLD_LEVEL, 0),
+        ];
+        let local = Duration::from_nanos(50);
+        assert_eq!(offload(&tables, &m, 300, local), [(0, vec![1])]);
+        assert_eq!(
+            offload(&tables, &m, 350, local),
+            [(0, vec![1]), (200, vec![4])]
+        );
+        // Already offloaded (only a cold listing left): nothing to do.
+        assert!(offload(&tables[4..], &m, 350, local).is_empty());
     }
 
     #[test]

@@ -8,10 +8,15 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::TryStreamExt;
-use object_store::aws::AmazonS3Builder;
+use std::time::Duration;
+
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
+use object_store::{
+    BackoffConfig, ClientConfigKey, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload,
+    RetryConfig,
+};
 
 use crate::error::{ColdError, Result};
 
@@ -25,8 +30,19 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens the store `url` names.
+    /// Opens the store `url` names, with object_store's default retries (minutes of them:
+    /// right for background exports).
     pub fn open(url: &str) -> Result<Store> {
+        Self::open_with(url, false)
+    }
+
+    /// Opens the store for queries: a few quick retries and short timeouts, so a query
+    /// touching an unreachable store answers 503 in seconds instead of hanging.
+    pub fn open_for_queries(url: &str) -> Result<Store> {
+        Self::open_with(url, true)
+    }
+
+    fn open_with(url: &str, for_queries: bool) -> Result<Store> {
         let bad = |reason: String| ColdError::Config {
             url: url.to_string(),
             reason,
@@ -38,10 +54,25 @@ impl Store {
                     .host_str()
                     .filter(|b| !b.is_empty())
                     .ok_or_else(|| bad("no bucket: use s3://bucket/prefix".into()))?;
-                let s3 = AmazonS3Builder::from_env()
-                    .with_bucket_name(bucket)
-                    .build()
-                    .map_err(|e| bad(e.to_string()))?;
+                let mut builder = AmazonS3Builder::from_env().with_bucket_name(bucket);
+                if for_queries {
+                    builder = builder
+                        .with_retry(RetryConfig {
+                            backoff: BackoffConfig {
+                                init_backoff: Duration::from_millis(100),
+                                max_backoff: Duration::from_secs(1),
+                                base: 2.0,
+                            },
+                            max_retries: 2,
+                            retry_timeout: Duration::from_secs(10),
+                        })
+                        .with_config(
+                            AmazonS3ConfigKey::Client(ClientConfigKey::ConnectTimeout),
+                            "3s",
+                        )
+                        .with_config(AmazonS3ConfigKey::Client(ClientConfigKey::Timeout), "30s");
+                }
+                let s3 = builder.build().map_err(|e| bad(e.to_string()))?;
                 Ok(Store {
                     inner: Arc::new(s3),
                     prefix: prefix_of(parsed.path()).map_err(bad)?,

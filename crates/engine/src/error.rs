@@ -106,6 +106,11 @@ pub enum Error {
     #[error("write backpressure: {0}")]
     Backpressure(String),
 
+    /// The cold tier holds data a read needs and cannot give it now: the object store is
+    /// unreachable or failing, or not configured (retry later, or configure it).
+    #[error("cold tier unavailable: {0}")]
+    ColdUnavailable(String),
+
     /// The component (named) was closed.
     #[error("{0} is closed")]
     Closed(&'static str),
@@ -116,6 +121,12 @@ pub enum Error {
 }
 
 impl Error {
+    /// True when the data is there but cannot be reached now (the cold tier's store): the
+    /// front ends answer 503, in their protocol.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Error::ColdUnavailable(_))
+    }
+
     /// Builds an [`Error::Io`].
     pub fn io(op: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
         Error::Io {

@@ -8,7 +8,8 @@
 //!   log that makes a write durable before it is acknowledged.
 //! - `sst/`: the immutable table files (writer, memory-mapped reader, block cache).
 //! - `lsm/`: manifest, versions and the jobs that move data down the levels (flush,
-//!   compaction, rollups, retention), each a pure plan and an executor.
+//!   compaction, rollups, retention, offloading exported partitions to cold listings), each
+//!   a pure plan and an executor.
 //! - `read/`: snapshots and the streaming scan of a series column.
 //! - `db/`: the [`Engine`], which opens, writes, deletes, snapshots and schedules the jobs.
 //! - [`io`]: the one way to the file system, so faults and power loss can be injected.
@@ -46,10 +47,12 @@ pub use index::{
     CanonicalTags, Catalog, FieldTypeConflict, MeasurementIndex, SeriesHandle, SeriesId, SeriesKey,
     cmp_canonical_tags, split_canonical,
 };
-pub use lsm::manifest::{COMPACTED_LEVEL, FLUSH_LEVEL, FileMeta, ROLLUP_LEVEL, Tombstone};
+pub use lsm::manifest::{
+    COLD_LEVEL, COMPACTED_LEVEL, FLUSH_LEVEL, FileMeta, ROLLUP_LEVEL, Tombstone,
+};
 pub use lsm::partition::{DEFAULT_WIDTH as DEFAULT_PARTITION_WIDTH, partition_last, partition_of};
 pub use options::EngineOptions;
-pub use read::{Chunk, ColumnScan, Rollup, Snapshot, Take};
+pub use read::{Chunk, ColdRead, ColdSource, ColumnScan, Rollup, Snapshot, Take};
 pub use stats::{EngineStats, LevelStats};
 pub use strata_codec::{Column, ColumnRef};
 pub use wal::SyncPolicy;

@@ -41,6 +41,8 @@ pub struct EngineStats {
     pub cache_bytes: u64,
     /// Index 0: L0 (flushed), 1: L1 (compacted), 2: L2 (rollups).
     pub levels: [LevelStats; 3],
+    /// Partitions whose data is in the cold tier only (their local cold listings).
+    pub cold_partitions: u64,
     pub wal: WalStats,
 }
 
@@ -67,6 +69,7 @@ impl EngineStats {
         self.cache_hits += o.cache_hits;
         self.cache_misses += o.cache_misses;
         self.cache_bytes += o.cache_bytes;
+        self.cold_partitions += o.cold_partitions;
         for (l, o) in self.levels.iter_mut().zip(&o.levels) {
             l.add(o);
         }

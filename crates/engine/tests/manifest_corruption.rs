@@ -268,10 +268,10 @@ fn damaged_last_edit_of_the_manifest_is_not_truncated_away() {
     let seg = manifest_segments(pristine.path()).pop().unwrap();
     let rel = seg.strip_prefix(pristine.path()).unwrap().to_path_buf();
     let bytes = std::fs::read(&seg).unwrap();
-    // The last record that is not a commit record ([2, 0]: version 2, no edit).
+    // The last record that is not a commit record ([3, 0]: version 3, no edit).
     let (pos, len) = records(&bytes)
         .into_iter()
-        .rfind(|&(pos, len)| bytes[pos + 8..pos + 8 + len] != [2, 0])
+        .rfind(|&(pos, len)| bytes[pos + 8..pos + 8 + len] != [3, 0])
         .expect("an edit record");
     for at in [
         pos,
@@ -315,7 +315,7 @@ fn a_manifest_ending_without_a_commit_record_gets_one_on_open() {
     let &(commit_pos, commit_len) = recs.last().unwrap();
     assert_eq!(
         &bytes[commit_pos + 8..],
-        &[2, 0],
+        &[3, 0],
         "the log ends with a commit record"
     );
     assert_eq!(commit_len, 2);
@@ -327,7 +327,7 @@ fn a_manifest_ending_without_a_commit_record_gets_one_on_open() {
     // The commit record went into a new segment, after the edit's.
     let segments = manifest_segments(pristine.path());
     let newest = std::fs::read(segments.last().unwrap()).unwrap();
-    assert_eq!(&newest[newest.len() - 2..], &[2, 0]);
+    assert_eq!(&newest[newest.len() - 2..], &[3, 0]);
     assert_ne!(segments.last().unwrap(), &seg);
 
     // Now the edit is protected: damage to it is refused.

@@ -81,6 +81,7 @@ pub fn execute(
             match run(server, stmt, req) {
                 Ok(series) => r.series = series,
                 Err(e) => {
+                    r.unavailable = matches!(&e, InfluxqlError::Storage(s) if s.is_unavailable());
                     r.error = Some(e.to_string());
                     failed = true;
                 }

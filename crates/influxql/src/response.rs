@@ -320,6 +320,7 @@ mod tests {
             statement_id: 0,
             series: vec![s],
             error: None,
+            unavailable: false,
         };
         assert_eq!(
             render(std::slice::from_ref(&r), Epoch::Unit(1_000_000), false),

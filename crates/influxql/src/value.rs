@@ -118,4 +118,7 @@ pub struct StatementResult {
     pub statement_id: usize,
     pub series: Vec<SeriesOut>,
     pub error: Option<String>,
+    /// The error is storage that cannot be reached now (the cold tier's object store): the
+    /// server answers the request with a 503.
+    pub unavailable: bool,
 }

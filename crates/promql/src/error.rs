@@ -1,6 +1,7 @@
 //! The crate's one error type, classified as Prometheus' HTTP API reports errors: a query or
 //! parameter the client got wrong (`bad_data`, 400), a query that parsed but cannot be
-//! evaluated (`execution`, 422), one that ran out of time (`timeout`, 503), and a storage
+//! evaluated (`execution`, 422), one that ran out of time (`timeout`, 503), storage that
+//! cannot be reached now (the cold tier's object store: `unavailable`, 503), and a storage
 //! failure (`internal`, 500).
 
 use thiserror::Error;
@@ -38,6 +39,7 @@ impl PromqlError {
             PromqlError::BadData(_) => "bad_data",
             PromqlError::Execution(_) => "execution",
             PromqlError::Timeout(_) => "timeout",
+            PromqlError::Storage(e) if e.is_unavailable() => "unavailable",
             PromqlError::Storage(_) => "internal",
         }
     }
@@ -48,6 +50,7 @@ impl PromqlError {
             PromqlError::BadData(_) => 400,
             PromqlError::Execution(_) => 422,
             PromqlError::Timeout(_) => 503,
+            PromqlError::Storage(e) if e.is_unavailable() => 503,
             PromqlError::Storage(_) => 500,
         }
     }

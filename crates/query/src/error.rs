@@ -18,11 +18,12 @@ pub enum QueryError {
 }
 
 impl QueryError {
-    /// The HTTP status: 400, 413 or 500.
+    /// The HTTP status: 400, 413, 500, or 503 when the cold tier's store is unreachable.
     pub fn status(&self) -> u16 {
         match self {
             QueryError::BadRequest(_) => 400,
             QueryError::TooLarge(_) => 413,
+            QueryError::Engine(e) if e.is_unavailable() => 503,
             QueryError::Engine(_) => 500,
         }
     }
@@ -32,6 +33,8 @@ impl QueryError {
         match self {
             QueryError::BadRequest(_) => "invalid_query",
             QueryError::TooLarge(_) => "result_too_large",
+            QueryError::Engine(e) if e.is_unavailable() => "object_store_unavailable",
+            QueryError::Engine(strata_engine::Error::Corrupt { .. }) => "corrupt_data",
             QueryError::Engine(_) => "internal",
         }
     }

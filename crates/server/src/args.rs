@@ -120,6 +120,16 @@ pub struct ServeArgs {
     #[arg(long, env = "STRATA_COLD_GRACE", value_name = "DURATION")]
     pub cold_grace: Option<HumanDuration>,
 
+    /// Drop the local copy of an exported partition once it ended longer ago than this; its
+    /// data stays queryable from the object store. [default: none, keep local copies]
+    #[arg(long, env = "STRATA_LOCAL_RETENTION", value_name = "DURATION")]
+    pub local_retention: Option<HumanDuration>,
+
+    /// Disk space for cold files fetched from the object store (in
+    /// `<data-dir>/cold-cache/`). [default: 1GiB]
+    #[arg(long, env = "STRATA_COLD_CACHE_BYTES", value_name = "SIZE")]
+    pub cold_cache_bytes: Option<ByteSize>,
+
     /// Bearer token required on every route but /health (`Authorization: Bearer <t>` or
     /// `Token <t>`). Prefer --auth-token-file: flags are visible in `ps`. [default: none]
     #[arg(
@@ -284,6 +294,10 @@ impl ServeArgs {
         set(&mut cfg.cold_after, &self.cold_after);
         set(&mut cfg.cold_check_interval, &self.cold_check_interval);
         set(&mut cfg.cold_grace, &self.cold_grace);
+        if self.local_retention.is_some() {
+            cfg.local_retention = self.local_retention;
+        }
+        set(&mut cfg.cold_cache_bytes, &self.cold_cache_bytes);
         // A token given here replaces the file's token source of either kind.
         if self.auth_token.is_some() {
             cfg.auth_token = self.auth_token.clone();

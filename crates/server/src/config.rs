@@ -80,6 +80,13 @@ pub struct ServerConfig {
     /// `cold_grace`: superseded cold files are deleted this long after the manifest stopped
     /// referencing them (default `1h`).
     pub cold_grace: HumanDuration,
+    /// `local_retention`: the local copy of an exported partition is dropped once the
+    /// partition ended longer ago than this; its data stays queryable from the object store
+    /// (default: none, local copies are kept).
+    pub local_retention: Option<HumanDuration>,
+    /// `cold_cache_bytes`: disk space for cold files fetched from the object store, kept in
+    /// `<data_dir>/cold-cache/` (default `1GiB`; `0` keeps none).
+    pub cold_cache_bytes: ByteSize,
     /// `[limits]`.
     pub limits: Limits,
     /// Test hook, not a TOML key and not documented: sleep this long inside every flush and
@@ -178,6 +185,8 @@ impl Default for ServerConfig {
             cold_after: HumanDuration(Duration::from_secs(7 * 86_400)),
             cold_check_interval: HumanDuration(Duration::from_secs(300)),
             cold_grace: HumanDuration(Duration::from_secs(3600)),
+            local_retention: None,
+            cold_cache_bytes: ByteSize(1 << 30),
             limits: Limits::default(),
             test_slow_background: None,
             test_slow_export: None,
@@ -245,6 +254,11 @@ impl ServerConfig {
         }
         if self.cold_check_interval.0.is_zero() {
             return bad("cold_check_interval must be > 0".into());
+        }
+        if self.local_retention.is_some() && self.object_store.is_none() {
+            return bad(
+                "local_retention drops local copies of partitions exported to the object store: set object_store too".into(),
+            );
         }
         let l = &self.limits;
         for (name, v) in [

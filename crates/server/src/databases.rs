@@ -90,6 +90,18 @@ pub struct Databases {
     /// Serialises creations and drops (opening an engine takes a while; two requests creating
     /// the same database must not both open it).
     changes: parking_lot::Mutex<()>,
+    /// Run on every database, open now or created later (the cold tier installs its reader).
+    on_open: RwLock<Option<OnOpen>>,
+}
+
+/// See [`Databases::set_on_open`].
+#[derive(Clone)]
+pub struct OnOpen(Arc<dyn Fn(&Database) + Send + Sync>);
+
+impl std::fmt::Debug for OnOpen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OnOpen")
+    }
 }
 
 impl Databases {
@@ -105,6 +117,7 @@ impl Databases {
             default: Arc::new(default),
             others: RwLock::new(BTreeMap::new()),
             changes: parking_lot::Mutex::new(()),
+            on_open: RwLock::new(None),
         };
         let dir = dbs.root();
         let entries = match std::fs::read_dir(&dir) {
@@ -142,7 +155,19 @@ impl Databases {
             default: Arc::new(Database::shared(DEFAULT_DATABASE.to_string(), default)),
             others: RwLock::new(BTreeMap::new()),
             changes: parking_lot::Mutex::new(()),
+            on_open: RwLock::new(None),
         }
+    }
+
+    /// Runs `hook` on every database now, and on each created from now on before any
+    /// request sees it.
+    pub fn set_on_open(&self, hook: impl Fn(&Database) + Send + Sync + 'static) {
+        let _changing = self.changes.lock();
+        let hook = OnOpen(Arc::new(hook));
+        for db in self.all() {
+            (hook.0)(&db);
+        }
+        *self.on_open.write() = Some(hook);
     }
 
     fn root(&self) -> PathBuf {
@@ -196,6 +221,9 @@ impl Databases {
         tracing::info!(database = %name, "creating database");
         let engine = Engine::open(self.options_for(&dir))?;
         let db = Arc::new(Database::new(name.to_string(), engine));
+        if let Some(hook) = self.on_open.read().clone() {
+            (hook.0)(&db);
+        }
         self.others.write().insert(name.to_string(), db.clone());
         Ok(db)
     }

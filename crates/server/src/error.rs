@@ -116,7 +116,8 @@ impl ServerError {
                 | strata_engine::Error::Closed(_)
                 // The disk failed or is full: not a bug, and retrying later may work.
                 | strata_engine::Error::Io { .. }
-                | strata_engine::Error::Rename { .. } => StatusCode::SERVICE_UNAVAILABLE,
+                | strata_engine::Error::Rename { .. }
+                | strata_engine::Error::ColdUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             },
             ServerError::Protocol {
@@ -164,6 +165,7 @@ impl ServerError {
                     "storage_error"
                 }
                 strata_engine::Error::Corrupt { .. } => "corrupt_data",
+                strata_engine::Error::ColdUnavailable(_) => "object_store_unavailable",
                 _ => "internal",
             },
             ServerError::Protocol { error, format } => match (error, format) {
@@ -253,7 +255,9 @@ impl IntoResponse for ServerError {
             ServerError::Engine(strata_engine::Error::Backpressure(_)) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
-            ServerError::Cold(strata_cold::ColdError::Store { .. }) => {
+            ServerError::Cold(strata_cold::ColdError::Store { .. })
+            | ServerError::Engine(strata_engine::Error::ColdUnavailable(_))
+            | ServerError::Query(QueryError::Engine(strata_engine::Error::ColdUnavailable(_))) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
             }
             ServerError::Unauthorized(_) => {

@@ -32,6 +32,11 @@ struct Inner {
 impl AppState {
     /// State over the open databases; reads the auth token (file) named by `config`.
     pub fn new(databases: Arc<Databases>, config: &ServerConfig) -> Result<AppState, ServerError> {
+        let cold = ColdTier::open(config)?;
+        if let Some(tier) = &cold {
+            let tier = tier.clone();
+            databases.set_on_open(move |db| tier.attach(db));
+        }
         Ok(AppState {
             inner: Arc::new(Inner {
                 databases,
@@ -47,7 +52,7 @@ impl AppState {
                     ..Default::default()
                 },
                 started: Instant::now(),
-                cold: ColdTier::open(config)?,
+                cold,
                 backups: Backups::default(),
             }),
         })

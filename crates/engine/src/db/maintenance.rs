@@ -11,7 +11,7 @@ use crate::clock::now_ns;
 use crate::error::Result;
 use crate::lsm::tables::Change;
 use crate::lsm::version::TableHandle;
-use crate::lsm::{compaction, flush, retention, rollup, tombstones};
+use crate::lsm::{compaction, flush, offload as offload_job, retention, rollup, tombstones};
 
 /// Flushes the oldest frozen MemTable. Returns false if there was none.
 pub(super) fn flush_oldest(s: &Shared) -> Result<bool> {
@@ -107,6 +107,17 @@ pub(super) fn apply_retention(s: &Shared) -> Result<usize> {
     let n = retention::run(&s.tables, expired)?;
     forget_emptied(s, &candidates);
     Ok(n)
+}
+
+/// Replaces the local copy of an exported partition by a cold listing (see
+/// [`offload_job`]); false when its tables are not the exported ones.
+pub(super) fn offload(s: &Shared, partition: i64, exported: &[u64]) -> Result<bool> {
+    let _guard = s.compact_lock.lock();
+    let Some(task) = offload_job::plan(&s.tables.current(), partition, exported) else {
+        return Ok(false);
+    };
+    offload_job::run(&s.tables, &task)?;
+    Ok(true)
 }
 
 /// Forgets the series of `candidates` (canonical keys) that no MemTable and no table holds

@@ -23,9 +23,9 @@ use crate::data::Point;
 use crate::error::{Error, Result};
 use crate::index::{Catalog, SeriesId};
 use crate::io::{FileSystem, StdFs};
-use crate::lsm::manifest::{FileMeta, Tombstone};
+use crate::lsm::manifest::{COLD_LEVEL, FileMeta, Tombstone};
 use crate::options::EngineOptions;
-use crate::read::Snapshot;
+use crate::read::{ColdSource, Snapshot};
 use crate::stats::{EngineStats, LevelStats};
 use crate::write::WriteBatch;
 use crate::write::wal_record;
@@ -219,7 +219,23 @@ impl Engine {
             s.cache.clone(),
             s.opts.partition_width,
             s.opts.rollup_windows.clone().into(),
+            s.cold.read().clone(),
         )
+    }
+
+    /// Installs where reads of exported partitions go (see [`crate::ColdSource`]); snapshots
+    /// taken from now on use it.
+    pub fn set_cold_source(&self, source: Arc<dyn ColdSource>) {
+        *self.shared.cold.write() = Some(source);
+    }
+
+    /// Drops the local copy of `partition`, exported to the cold tier: if its raw tables are
+    /// exactly `exported` (table ids; the ones the export read, so nothing written or
+    /// compacted since is lost), they and any older cold listing are replaced by one cold
+    /// listing of all their series and fields, and its reads go to the cold source from then
+    /// on. Returns false, changing nothing, when the tables differ (export again first).
+    pub fn offload_partition(&self, partition: i64, exported: &[u64]) -> Result<bool> {
+        maintenance::offload(&self.shared, partition, exported)
     }
 
     /// The series catalog (ids, postings, field types).
@@ -250,7 +266,12 @@ impl Engine {
         let (active, frozen) = s.memtable_bytes();
         let version = s.tables.current();
         let mut levels = [LevelStats::default(); 3];
+        let mut cold_partitions = 0;
         for t in &version.tables {
+            if t.meta.level == COLD_LEVEL {
+                cold_partitions += 1;
+                continue;
+            }
             let l = &mut levels[usize::from(t.meta.level.min(2))];
             l.files += 1;
             l.bytes += t.meta.size;
@@ -270,6 +291,7 @@ impl Engine {
             cache_misses: s.cache.misses(),
             cache_bytes: s.cache.bytes() as u64,
             levels,
+            cold_partitions,
             wal: s.wal.stats(),
         }
     }

@@ -109,6 +109,7 @@ pub(super) fn open(opts: EngineOptions, fs: Arc<dyn FileSystem>) -> Result<Share
         health: Health::default(),
         opened: Instant::now(),
         last_write_ms: AtomicU64::new(0),
+        cold: RwLock::new(None),
         _lock: lock,
         opts,
     })

@@ -14,6 +14,7 @@ use crate::index::Catalog;
 use crate::io::FileLock;
 use crate::lsm::tables::Tables;
 use crate::options::EngineOptions;
+use crate::read::ColdSource;
 use crate::sst::BlockCache;
 use crate::stats::Counters;
 use crate::wal::Wal;
@@ -73,6 +74,8 @@ pub(crate) struct Shared {
     /// When the engine opened, and milliseconds after that of the last write.
     pub opened: Instant,
     pub last_write_ms: AtomicU64,
+    /// Where reads of cold listings go (installed by the server when a cold tier is set up).
+    pub cold: RwLock<Option<Arc<dyn ColdSource>>>,
     pub _lock: FileLock,
 }
 

@@ -9,10 +9,11 @@
 //! `2` remove file (id), `3` tombstone (series key, start, end, seq), `4` reset (a snapshot
 //! follows: forget everything), `5` counters (next file id, last seq), `6` drop tombstone
 //! (series key, start, end, seq: the tombstone no data needs any more). Integers are varints
-//! (zigzag for signed). Version 1 records (no tag 6) are read as well.
+//! (zigzag for signed). Version 1 records (no tag 6) and version 2 records (no level 3, cold
+//! listings) are read as well; a build before version 3 refuses this build's manifests.
 //!
 //! Commit records: every edit record (and every snapshot) is followed by a separately fsynced
-//! record with an empty edit list (`[2, 0]`). The log's recovery treats a damaged last record
+//! record with an empty edit list (`[3, 0]`). The log's recovery treats a damaged last record
 //! of the last segment as a torn write and truncates it; for the manifest that record would
 //! be an acknowledged edit (a flush deletes its WAL segments right after the edit adding its
 //! SSTable is durable, and an SSTable the manifest does not list is deleted on open), so a
@@ -33,7 +34,7 @@ use crate::error::{Error, Result};
 use crate::io::FileSystem;
 use crate::wal::{SyncPolicy, Wal, WalOptions};
 
-const VERSION: u8 = 2;
+const VERSION: u8 = 3;
 /// The oldest record version this build reads.
 const OLDEST_VERSION: u8 = 1;
 
@@ -43,6 +44,11 @@ pub const FLUSH_LEVEL: u8 = 0;
 pub const COMPACTED_LEVEL: u8 = 1;
 /// The level of rollup tables (per-window summaries of a partition).
 pub const ROLLUP_LEVEL: u8 = 2;
+/// The level of cold listings: a partition whose raw data was exported to the object store
+/// and dropped locally keeps one table that lists its series and fields (no blocks) and the
+/// time range and sequence number of the data it stands for; reads of it go to the cold
+/// tier. Written from manifest record version 3 on.
+pub const COLD_LEVEL: u8 = 3;
 /// Edits in the log, beyond those a snapshot of the state would hold, after which the log is
 /// rewritten as a snapshot. (Counting from the snapshot's own size keeps a state of more
 /// than this many files and tombstones from being rewritten on every edit.)
@@ -52,7 +58,7 @@ const SNAPSHOT_AFTER: usize = 512;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileMeta {
     pub id: u64,
-    /// [`FLUSH_LEVEL`], [`COMPACTED_LEVEL`] or [`ROLLUP_LEVEL`].
+    /// [`FLUSH_LEVEL`], [`COMPACTED_LEVEL`], [`ROLLUP_LEVEL`] or [`COLD_LEVEL`].
     pub level: u8,
     /// Start of the time partition (ns).
     pub partition: i64,

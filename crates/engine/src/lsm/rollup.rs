@@ -134,6 +134,8 @@ pub fn plan(version: &Version, opts: &EngineOptions, now: i64) -> Vec<RollupTask
         .filter(|(start, p)| {
             p.rollups.is_empty()
                 && !p.raw.is_empty()
+                // The raw tables of a partition in the cold tier are only its late writes.
+                && p.cold.is_empty()
                 && partition_last(*start, opts.partition_width) < limit
         })
         .map(|(partition, p)| RollupTask {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::manifest::{FileMeta, ROLLUP_LEVEL, Tombstone};
+use super::manifest::{COLD_LEVEL, FileMeta, ROLLUP_LEVEL, Tombstone};
 use crate::data::ColumnData;
 use crate::error::Result;
 use crate::io::FileSystem;
@@ -145,6 +145,8 @@ impl Version {
             let p = out.entry(t.meta.partition).or_default();
             if t.meta.level == ROLLUP_LEVEL {
                 p.rollups.push(t.clone());
+            } else if t.meta.level == COLD_LEVEL {
+                p.cold.push(t.clone());
             } else {
                 p.raw.push(t.clone());
             }
@@ -155,11 +157,12 @@ impl Version {
         out
     }
 
-    /// Partition start times that have rollups but no raw data any more, ascending.
+    /// Partition start times that have rollups but no raw data any more (neither local nor
+    /// in the cold tier), ascending.
     pub fn rollup_only_partitions(&self) -> Vec<i64> {
         self.by_partition()
             .into_iter()
-            .filter(|(_, p)| p.raw.is_empty())
+            .filter(|(_, p)| p.raw.is_empty() && p.cold.is_empty())
             .map(|(start, _)| start)
             .collect()
     }
@@ -172,10 +175,13 @@ pub struct PartitionTables {
     pub raw: Vec<Arc<TableHandle>>,
     /// L2 files.
     pub rollups: Vec<Arc<TableHandle>>,
+    /// Cold listings (see [`COLD_LEVEL`]): the partition's exported data, in the object store.
+    pub cold: Vec<Arc<TableHandle>>,
 }
 
-/// Orders tables oldest data first, the order merges apply them in: L1 (compacted, older than
-/// any L0 file of its partition) before L0, and L0 files by write sequence.
+/// Orders tables oldest data first, the order merges apply them in: cold listings (exported
+/// data, older than anything local of the partition), then L1 (compacted, older than any L0
+/// file of its partition), then L0, and L0 files by write sequence.
 pub fn oldest_first(tables: &mut [Arc<TableHandle>]) {
     tables.sort_by_key(|t| (std::cmp::Reverse(t.meta.level), t.meta.max_seq, t.meta.id));
 }

@@ -77,7 +77,8 @@ enum Source {
         block: BlockMeta,
         value_type: ValueType,
     },
-    /// A MemTable's points in range (already copied out, deletes applied).
+    /// A MemTable's or the cold tier's points in range (already copied out, deletes
+    /// applied).
     Mem(ColumnData),
     /// A piece already handed out.
     Taken,
@@ -109,6 +110,21 @@ impl Piece {
                 value_type,
             },
         }
+    }
+}
+
+impl Piece {
+    /// Points already read (a cold listing's, tombstones applied) standing at merge position
+    /// `age`; `None` when there are none.
+    pub(crate) fn loaded(age: usize, data: ColumnData) -> Option<Piece> {
+        let (&min_ts, &max_ts) = (data.ts.first()?, data.ts.last()?);
+        Some(Piece {
+            min_ts,
+            max_ts,
+            age,
+            starts_cluster: false,
+            source: Source::Mem(data),
+        })
     }
 }
 
@@ -145,17 +161,12 @@ impl<'s> ColumnScan<'s> {
         (cache, fill_cache): (&'s BlockCache, bool),
         (start, end): (i64, i64),
     ) -> ColumnScan<'s> {
-        for (i, data) in mems.into_iter().enumerate() {
-            if let (Some(&min_ts), Some(&max_ts)) = (data.ts.first(), data.ts.last()) {
-                pieces.push(Piece {
-                    min_ts,
-                    max_ts,
-                    age: tables.len() + i,
-                    starts_cluster: false,
-                    source: Source::Mem(data),
-                });
-            }
-        }
+        let first_mem = tables.len();
+        pieces.extend(
+            mems.into_iter()
+                .enumerate()
+                .filter_map(|(i, data)| Piece::loaded(first_mem + i, data)),
+        );
         pieces.sort_by_key(|p| (p.min_ts, p.age));
         // A piece starts a cluster when it begins after every earlier piece has ended.
         let mut reach: Option<i64> = None;

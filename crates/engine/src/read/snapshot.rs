@@ -12,14 +12,15 @@
 
 use std::sync::Arc;
 
+use super::cold::{ColdRead, ColdSource};
 use super::rollups::{Rollup, read_rollup};
 use super::scan::{ColumnScan, Piece, ScanTable};
 use crate::data::ColumnData;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::index::{Catalog, SeriesId};
-use crate::lsm::manifest::FileMeta;
+use crate::lsm::manifest::{COLD_LEVEL, FileMeta};
 use crate::lsm::partition::partition_last;
-use crate::lsm::version::{TableHandle, Version};
+use crate::lsm::version::{TableHandle, Version, drop_deleted};
 use crate::sst::BlockCache;
 use crate::write::MemTable;
 
@@ -38,6 +39,8 @@ pub struct Snapshot {
     tables: Arc<[Arc<TableHandle>]>,
     /// Whether scans add the blocks they decode to the block cache.
     fill_cache: bool,
+    /// Where the points of cold listings come from (`None`: no cold tier configured).
+    cold: Option<Arc<dyn ColdSource>>,
 }
 
 /// How many points [`Snapshot::read_columns`] returns per field: all in range, or the
@@ -56,6 +59,7 @@ impl Snapshot {
         cache: Arc<BlockCache>,
         partition_width: i64,
         rollup_windows: Arc<[i64]>,
+        cold: Option<Arc<dyn ColdSource>>,
     ) -> Self {
         let tables = version.overlapping(i64::MIN, i64::MAX).into();
         Snapshot {
@@ -67,6 +71,7 @@ impl Snapshot {
             rollup_windows,
             tables,
             fill_cache: true,
+            cold,
         }
     }
 
@@ -166,6 +171,36 @@ impl Snapshot {
                     .columns_or_load((t.meta.id, t.reader.columns_offset(i)), || {
                         t.reader.owned_columns(i)
                     })?;
+                if t.meta.level == COLD_LEVEL {
+                    let listed: Vec<(usize, &str)> = fields
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, f)| columns.iter().any(|c| &*c.field == **f))
+                        .map(|(k, f)| (k, *f))
+                        .collect();
+                    let read = ColdRead {
+                        partition: t.meta.partition,
+                        partition_last: partition_last(t.meta.partition, self.partition_width),
+                        series: &canonical,
+                        fields: &listed.iter().map(|(_, f)| *f).collect::<Vec<_>>(),
+                        start,
+                        end,
+                    };
+                    for ((k, _), data) in listed.iter().zip(self.read_cold(&read)?) {
+                        let (Some(mut data), Some((tables, pieces))) =
+                            (data, per_field.get_mut(*k))
+                        else {
+                            continue;
+                        };
+                        drop_deleted(&tombstones, &mut data);
+                        pieces.extend(Piece::loaded(tables.len(), data));
+                        tables.push(ScanTable {
+                            table: t,
+                            tombstones: tombstones.clone(),
+                        });
+                    }
+                    continue;
+                }
                 for col in columns.iter() {
                     for (k, _) in fields
                         .iter()
@@ -208,6 +243,29 @@ impl Snapshot {
                 )
             })
             .collect())
+    }
+
+    /// A cold listing's points, from the cold source.
+    fn read_cold(&self, read: &ColdRead<'_>) -> Result<Vec<Option<ColumnData>>> {
+        if read.fields.is_empty() || read.start >= read.end {
+            return Ok(Vec::new());
+        }
+        let Some(cold) = &self.cold else {
+            return Err(Error::ColdUnavailable(format!(
+                "partition {} is in the object store, and no object store is configured (start the server with --object-store)",
+                read.partition
+            )));
+        };
+        let out = cold.read(read)?;
+        if out.len() != read.fields.len() {
+            return Err(Error::ColdUnavailable(format!(
+                "the cold tier answered {} columns for {} fields of partition {}",
+                out.len(),
+                read.fields.len(),
+                read.partition
+            )));
+        }
+        Ok(out)
     }
 
     /// The rollup of one series field at window width `window` (ns) over `[start, end)`, from

@@ -132,31 +132,7 @@ impl SstWriter {
         if ts.is_empty() {
             return Ok(());
         }
-        match &mut self.last_series {
-            Some(last) if last.as_str() == series => {
-                if self.last_field.as_str() >= field {
-                    return Err(Error::InvalidArgument(format!(
-                        "field {field:?} of series {series:?} added out of order"
-                    )));
-                }
-            }
-            Some(last) if last.as_str() > series => {
-                return Err(Error::InvalidArgument(format!(
-                    "series {series:?} added out of order"
-                )));
-            }
-            last => {
-                put_series_entry(&mut self.series_entries, series);
-                self.series_hashes.push(Bloom::hash(series.as_bytes()));
-                self.series_count += 1;
-                let last = last.get_or_insert_with(String::new);
-                last.clear();
-                last.push_str(series);
-            }
-        }
-        self.last_field.clear();
-        self.last_field.push_str(field);
-        let series_idx = (self.series_count - 1) as u32;
+        let series_idx = self.begin_column(series, field)?;
         self.blocks.clear();
         let mut start = 0;
         let all = ts;
@@ -192,6 +168,54 @@ impl SstWriter {
             &self.blocks,
         );
         self.column_count += 1;
+        Ok(())
+    }
+
+    /// Checks that `(series, field)` comes after the last column and records the series
+    /// when it is new; returns the series' index.
+    fn begin_column(&mut self, series: &str, field: &str) -> Result<u32> {
+        match &mut self.last_series {
+            Some(last) if last.as_str() == series => {
+                if self.last_field.as_str() >= field {
+                    return Err(Error::InvalidArgument(format!(
+                        "field {field:?} of series {series:?} added out of order"
+                    )));
+                }
+            }
+            Some(last) if last.as_str() > series => {
+                return Err(Error::InvalidArgument(format!(
+                    "series {series:?} added out of order"
+                )));
+            }
+            last => {
+                put_series_entry(&mut self.series_entries, series);
+                self.series_hashes.push(Bloom::hash(series.as_bytes()));
+                self.series_count += 1;
+                let last = last.get_or_insert_with(String::new);
+                last.clear();
+                last.push_str(series);
+            }
+        }
+        self.last_field.clear();
+        self.last_field.push_str(field);
+        Ok((self.series_count - 1) as u32)
+    }
+
+    /// Adds a listing: a column with no blocks, naming a field of `value_type` whose points in
+    /// `[min_ts, max_ts]` are held elsewhere (a cold listing's, see `COLD_LEVEL`). The
+    /// table's time range covers it; its point count does not.
+    pub fn add_listing(
+        &mut self,
+        series: &str,
+        field: &str,
+        value_type: crate::data::ValueType,
+        (min_ts, max_ts): (i64, i64),
+    ) -> Result<()> {
+        let series_idx = self.begin_column(series, field)?;
+        put_column_entry(&mut self.column_entries, series_idx, field, value_type, &[]);
+        self.column_count += 1;
+        self.info.min_ts = self.info.min_ts.min(min_ts);
+        self.info.max_ts = self.info.max_ts.max(max_ts);
         Ok(())
     }
 

@@ -115,6 +115,18 @@ fn answer(st: &AppState, p: &Params) -> Response {
         },
     };
     let results = strata_influxql::execute(&server, &statements, &req);
+    if let Some(failed) = results.iter().find(|r| r.unavailable) {
+        // Never a partial answer: the whole request fails, as InfluxDB answers a server error.
+        let mut resp = error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            failed.error.as_deref().unwrap_or("storage unavailable"),
+        );
+        resp.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static("10"),
+        );
+        return resp;
+    }
     let epoch = Epoch::parse(p.get("epoch"));
     let pretty = p.get("pretty") == Some("true");
     if p.get("chunked") == Some("true") {
