@@ -7,10 +7,14 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Decimal128Type, Float64Type, Int64Type, TimestampNanosecondType};
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_array::types::{
+    Decimal128Type, Float64Type, Int32Type, Int64Type, TimestampNanosecondType,
+};
+use arrow_array::{Array, ArrayAccessor, ArrayRef, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema};
 use bytes::Bytes;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
@@ -111,6 +115,29 @@ impl ColdFile {
             .map_err(|e| corrupt(format!("strata.tags: {e}")))?;
         let field_specs: Vec<FieldSpec> = serde_json::from_str(get("strata.fields")?)
             .map_err(|e| corrupt(format!("strata.fields: {e}")))?;
+        // Tag columns read as dictionaries: the series index compares keys, not strings.
+        let tag_columns: Vec<&str> = tags.iter().map(|t| t.column.as_str()).collect();
+        let hinted: Vec<Field> = meta
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| {
+                if tag_columns.contains(&f.name().as_str()) && f.data_type() == &DataType::Utf8 {
+                    Field::new(
+                        f.name(),
+                        DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
+                        f.is_nullable(),
+                    )
+                } else {
+                    f.as_ref().clone()
+                }
+            })
+            .collect();
+        let meta = ArrowReaderMetadata::try_new(
+            meta.metadata().clone(),
+            ArrowReaderOptions::new().with_schema(Arc::new(Schema::new(hinted))),
+        )
+        .map_err(read_err)?;
         let arrow = meta.schema().clone();
         let index_of = |column: &str| {
             arrow
@@ -189,26 +216,45 @@ impl ColdFile {
             Ok(())
         };
         for batch in self.batches(None, tag_indices.to_vec(), 65_536)? {
-            let columns: Vec<_> = (0..batch.num_columns())
+            let dicts: Vec<_> = (0..batch.num_columns())
                 .map(|c| {
                     batch
                         .column(c)
-                        .as_string_opt::<i32>()
+                        .as_dictionary_opt::<Int32Type>()
                         .ok_or_else(|| self.corrupt("a tag column is not a string column".into()))
                 })
                 .collect::<Result<_>>()?;
+            let columns: Vec<_> = dicts
+                .iter()
+                .map(|d| {
+                    d.downcast_dict::<StringArray>()
+                        .ok_or_else(|| self.corrupt("a tag column is not a string column".into()))
+                })
+                .collect::<Result<_>>()?;
+            let value = |c: usize, i: usize| -> Option<&str> {
+                let col = columns.get(c)?;
+                (!col.is_null(i)).then(|| col.value(i))
+            };
             for i in 0..batch.num_rows() {
-                let same = run.as_ref().is_some_and(|(tags, _)| {
-                    tags.iter().zip(&columns).all(|(t, c)| {
-                        let v = (!c.is_null(i)).then(|| c.value(i));
-                        t.as_deref() == v
-                    })
-                });
+                // Equal keys within a batch are equal values; unequal keys are compared as
+                // strings (a dictionary need not be minimal).
+                let same = i > 0
+                    && run.is_some()
+                    && dicts.iter().enumerate().all(|(c, d)| {
+                        let k = d.keys();
+                        (k.is_valid(i) == k.is_valid(i - 1)
+                            && (!k.is_valid(i) || k.value(i) == k.value(i - 1)))
+                            || value(c, i) == value(c, i - 1)
+                    });
                 if !same {
-                    let tags = columns
-                        .iter()
-                        .map(|c| (!c.is_null(i)).then(|| c.value(i).to_string()))
+                    let tags: Vec<Option<String>> = (0..columns.len())
+                        .map(|c| value(c, i).map(str::to_string))
                         .collect();
+                    // Across batches (row 0 of each), compare with the run's values.
+                    if i == 0 && run.as_ref().is_some_and(|(t, _)| *t == tags) {
+                        row += 1;
+                        continue;
+                    }
                     if let Some((prev, first)) = run.replace((tags, row)) {
                         finish(prev, first..row)?;
                     }
