@@ -288,3 +288,23 @@ fn queries_span_local_and_cold_partitions() {
     s3.restart();
     assert_eq!(answers(&s), after_delete, "once the store is back");
 }
+
+#[test]
+fn local_retention_without_an_object_store_stops_startup() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let (ok, _, err) = common::run_cli(&[
+        "serve",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--http-addr",
+        "127.0.0.1:0",
+        "--local-retention",
+        "30d",
+    ]);
+    assert!(!ok);
+    assert!(
+        err.contains("local_retention") && err.contains("object_store"),
+        "{err}"
+    );
+}

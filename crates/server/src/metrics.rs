@@ -278,6 +278,13 @@ pub fn render(state: &AppState) -> String {
         "Range deletes kept until compaction has reclaimed the points they hide.",
         &[("", c(s.tombstones))],
     );
+    metric(
+        &mut out,
+        "strata_cold_partitions",
+        "gauge",
+        "Partitions whose data is in the cold tier's object store only (local_retention).",
+        &[("", c(s.cold_partitions))],
+    );
     let lv: Vec<(String, &strata_engine::LevelStats)> = s
         .levels
         .iter()

@@ -67,7 +67,10 @@ function render(s) {
       card("Partitions",
         db.partitions.length === 0 ? el("p", { class: "muted" }, "nothing flushed yet")
           : table(["partition start (UTC)", "level", "files", "bytes", "points"],
-            db.partitions.flatMap((p) => p.levels.map((l) => [iso(Math.floor(p.start_ns / 1e6)), l.level, count(l.files), bytes(l.bytes), count(l.points)])))));
+            db.partitions.flatMap((p) => [
+              ...(p.cold ? [[iso(Math.floor(p.start_ns / 1e6)), "object store", "", "", ""]] : []),
+              ...p.levels.map((l) => [iso(Math.floor(p.start_ns / 1e6)), l.level, count(l.files), bytes(l.bytes), count(l.points)]),
+            ]))));
   });
   fill($("status-body"), el("p", { class: "muted" }, `Strata ${s.version}, up ${elapsed(s.uptime_seconds)}`), parts, cold(s.cold));
 }
@@ -83,6 +86,9 @@ function cold(c) {
       ["failures", `${count(c.failures)} (${count(c.consecutive_failures)} in a row)`],
       ["last success", when],
       ...Object.entries(c.generations).map(([db, g]) => [`${db} manifest`, `generation ${g}`]),
+      ["local copies dropped", count(c.offloaded)],
+      ["read cache on disk", `${bytes(c.cache.disk_bytes)} in ${count(c.cache.disk_files)} files`],
+      ["files fetched", `${count(c.cache.fetched)} (${bytes(c.cache.fetched_bytes)}), ${count(c.cache.disk_hits)} from the disk cache`],
     ]),
     c.last_error ? el("p", { class: "error" }, c.last_error) : null);
 }

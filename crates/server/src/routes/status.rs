@@ -6,7 +6,7 @@
 //! state. Counters are totals since the server started; a reader derives rates from two
 //! readings and `uptime_seconds`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use axum::Json;
 use axum::extract::State;
@@ -49,7 +49,14 @@ fn database_status(db: &Database) -> Value {
         .collect();
     // Partition start -> per-level totals of its tables.
     let mut partitions: BTreeMap<i64, [LevelStats; 3]> = BTreeMap::new();
+    // Partitions whose data is in the cold tier only (a cold listing stands for it).
+    let mut cold: BTreeSet<i64> = BTreeSet::new();
     for t in engine.tables() {
+        if t.level == strata_engine::COLD_LEVEL {
+            cold.insert(t.partition);
+            partitions.entry(t.partition).or_default();
+            continue;
+        }
         let l = &mut partitions.entry(t.partition).or_default()[usize::from(t.level).min(2)];
         l.files += 1;
         l.bytes += t.size;
@@ -64,7 +71,7 @@ fn database_status(db: &Database) -> Value {
                 .filter(|(_, l)| l.files > 0)
                 .map(|(i, l)| level_json(i, l))
                 .collect();
-            json!({ "start_ns": start, "levels": levels })
+            json!({ "start_ns": start, "levels": levels, "cold": cold.contains(start) })
         })
         .collect();
     let mut jobs = serde_json::Map::new();
@@ -100,6 +107,7 @@ fn database_status(db: &Database) -> Value {
         },
         "cache": { "hits": s.cache_hits, "misses": s.cache_misses, "bytes": s.cache_bytes },
         "levels": levels,
+        "cold_partitions": s.cold_partitions,
         "partitions": partitions,
         "jobs": jobs,
         "background_failures": failing,
