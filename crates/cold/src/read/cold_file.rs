@@ -351,6 +351,9 @@ impl ColdFile {
 
     /// Decodes row group `g`'s times and field columns.
     pub fn decode_group(&self, g: usize) -> Result<DecodedGroup> {
+        if g >= self.meta.metadata().num_row_groups() {
+            return Err(self.corrupt(format!("no row group {g}")));
+        }
         let first_row = self.group_rows.get(g).copied().unwrap_or(0);
         let rows = self
             .group_rows
