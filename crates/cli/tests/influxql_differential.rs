@@ -133,6 +133,10 @@ fn statements() -> Vec<String> {
         format!("SELECT mean(usage_user) FROM cpu WHERE {r} AND host = 'c' GROUP BY time(1m) fill(linear)"),
         format!("SELECT mean(usage_user) FROM cpu WHERE {r} GROUP BY time(10m), host fill(null)"),
         format!("SELECT max(usage_user) FROM cpu WHERE {r} GROUP BY time(15m), *"),
+        // count/min/max folded straight from the columns (every fill, offsets, DESC LIMIT).
+        format!("SELECT min(n), max(n), count(usage_system), max(usage_user) FROM cpu WHERE {r} GROUP BY time(7m), host fill(none)"),
+        format!("SELECT max(usage_user), count(usage_user) FROM cpu WHERE time >= {}s AND time <= {}s GROUP BY time(5m, 2m) fill(previous)", T0 - 1200, T0 + 600),
+        format!("SELECT min(usage_system) FROM cpu WHERE time >= {}s AND time <= {}s AND host =~ /a|b/ GROUP BY time(5m) fill(0) ORDER BY time DESC LIMIT 3", T0 - 1200, T0 + 600),
         format!("SELECT mean(usage_user) FROM cpu WHERE {r} GROUP BY time(10m, 5m)"),
         format!("SELECT mean(usage_user) FROM cpu WHERE {r} GROUP BY time(10m, -2m)"),
         format!("SELECT mean(usage_user) FROM cpu WHERE {r} GROUP BY time(10m) ORDER BY time DESC LIMIT 2"),

@@ -92,8 +92,7 @@ pub(super) fn aggregate_rows(
         )?);
     }
     let lone_selector = interval.is_none() && cols.len() - tag_columns.len() == 1;
-    let mut table: Vec<Vec<Value>> = Vec::new();
-    if computed.iter().any(|c| matches!(c, AggColumn::Sparse(_))) {
+    let mut table: Vec<Vec<Value>> = if computed.iter().any(|c| matches!(c, AggColumn::Sparse(_))) {
         let sparse: Vec<Vec<Pt>> = computed
             .into_iter()
             .map(|c| match c {
@@ -101,7 +100,7 @@ pub(super) fn aggregate_rows(
                 AggColumn::Dense(_) => Vec::new(),
             })
             .collect();
-        table = union_rows(&sparse);
+        union_rows(&sparse)
     } else {
         let mut dense: Vec<Vec<(Value, Option<i64>)>> = computed
             .into_iter()
@@ -110,30 +109,15 @@ pub(super) fn aggregate_rows(
                 AggColumn::Sparse(_) => Vec::new(),
             })
             .collect();
-        fill(sel.fill, &mut dense, &empty, &starts, &tag_columns);
-        for (b, start) in starts.iter().enumerate() {
-            if empty[b] && sel.fill == Fill::None {
-                continue;
-            }
-            let mut time = *start;
-            let mut row = vec![Value::Null];
-            for col in &dense {
-                match col.get(b) {
-                    Some((v, t)) => {
-                        if lone_selector {
-                            if let Some(t) = t {
-                                time = *t;
-                            }
-                        }
-                        row.push(v.clone());
-                    }
-                    None => row.push(Value::Null),
-                }
-            }
-            row[0] = Value::Time(time);
-            table.push(row);
-        }
-    }
+        dense_table(
+            sel,
+            &mut dense,
+            &empty,
+            &starts,
+            lone_selector,
+            &tag_columns,
+        )
+    };
     // Tags next to a selector: the tag of the series of the point picked at that time.
     for ci in tag_columns {
         let Expr::Var { name, .. } = &cols[ci].expr else {
@@ -165,6 +149,44 @@ pub(super) fn aggregate_rows(
         }
     }
     Ok(table)
+}
+
+/// The rows of per-bucket columns: `fill` applied, empty buckets dropped under
+/// `fill(none)`, each row stamped with its bucket's start (or, for a lone selector, the time
+/// of the point it picked).
+pub(super) fn dense_table(
+    sel: &Select,
+    dense: &mut [Vec<(Value, Option<i64>)>],
+    empty: &[bool],
+    starts: &[i64],
+    lone_selector: bool,
+    tag_columns: &[usize],
+) -> Vec<Vec<Value>> {
+    fill(sel.fill, dense, empty, starts, tag_columns);
+    let mut table = Vec::new();
+    for (b, start) in starts.iter().enumerate() {
+        if empty[b] && sel.fill == Fill::None {
+            continue;
+        }
+        let mut time = *start;
+        let mut row = vec![Value::Null];
+        for col in dense.iter() {
+            match col.get(b) {
+                Some((v, t)) => {
+                    if lone_selector {
+                        if let Some(t) = t {
+                            time = *t;
+                        }
+                    }
+                    row.push(v.clone());
+                }
+                None => row.push(Value::Null),
+            }
+        }
+        row[0] = Value::Time(time);
+        table.push(row);
+    }
+    table
 }
 
 pub(super) fn agg_column(

@@ -193,6 +193,19 @@ pub(super) fn read_group(
     Ok(out)
 }
 
+/// Takes `n` points read from the statement's budget; an error once it is spent.
+pub(super) fn charge(budget: &AtomicUsize, n: usize) -> Result<()> {
+    budget
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| b.checked_sub(n))
+        .map(|_| ())
+        .map_err(|_| {
+            InfluxqlError::TooLarge(
+                "the query reads more than the limit of points: narrow the time range or the series"
+                    .into(),
+            )
+        })
+}
+
 /// Groups of at least this many series are read on two threads.
 pub(super) const PARALLEL_SERIES: usize = 4;
 
@@ -235,16 +248,7 @@ pub(super) fn stage(
                 t
             }
         };
-        let n = times.len();
-        if budget
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| b.checked_sub(n))
-            .is_err()
-        {
-            return Err(InfluxqlError::TooLarge(
-                "the query reads more than the limit of points: narrow the time range or the series"
-                    .into(),
-            ));
-        }
+        charge(budget, times.len())?;
         let start = staged.time.len();
         // Each column's values converted once (moved, not cloned), then taken row by row.
         let mut cols: Vec<Option<(Vec<i64>, Vec<Value>)>> = cols

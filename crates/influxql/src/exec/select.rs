@@ -12,6 +12,7 @@ use roaring::RoaringBitmap;
 use strata_engine::{Catalog, SeriesId, Snapshot, Take, ValueType};
 
 use super::aggregate::aggregate_rows;
+use super::column_aggregate;
 use super::eval;
 use super::functions::{self, Pt, is_aggregate};
 use super::output::{Column, transform_args, union_rows};
@@ -338,7 +339,41 @@ fn run_measurement(
     };
     let mut out = Vec::new();
     let budget = AtomicUsize::new(limits.max_points);
+    let from_columns = match kind {
+        Kind::Aggregate => column_aggregate::plan(
+            sel,
+            &cols,
+            &fields,
+            |f| schema.fields.get(f).copied(),
+            &cond,
+        ),
+        _ => None,
+    };
     for g in groups {
+        let mut s = SeriesOut::new(m, Vec::new());
+        s.columns.push("time".into());
+        s.columns.extend(cols.iter().map(|c| c.name.clone()));
+        if !sel.group_by.tags.is_empty()
+            || sel.group_by.all_tags
+            || !sel.group_by.tag_regexes.is_empty()
+        {
+            s.tags = g.tags.clone();
+        }
+        if let Some(plans) = &from_columns {
+            let table = column_aggregate::aggregate_group(
+                snapshot,
+                sel,
+                plans,
+                &fields,
+                &g,
+                range,
+                (limits, &budget),
+            )?;
+            if let Some(table) = table {
+                push_rows(sel, s, table, &mut out);
+            }
+            continue;
+        }
         let rows = read_group(
             snapshot,
             &g,
@@ -351,16 +386,7 @@ fn run_measurement(
         if rows.time.is_empty() {
             continue;
         }
-        let mut s = SeriesOut::new(m, Vec::new());
-        s.columns.push("time".into());
-        s.columns.extend(cols.iter().map(|c| c.name.clone()));
-        if !sel.group_by.tags.is_empty()
-            || sel.group_by.all_tags
-            || !sel.group_by.tag_regexes.is_empty()
-        {
-            s.tags = g.tags.clone();
-        }
-        let mut table = match kind {
+        let table = match kind {
             Kind::Raw => raw_rows(&cols, &fields, &g, rows.all()),
             Kind::RawTransform => {
                 let sparse: Result<Vec<Vec<Pt>>> = cols
@@ -381,21 +407,26 @@ fn run_measurement(
                 aggregate_rows(sel, &cols, &fields, &g, rows.all(), r, limits)?
             }
         };
-        if sel.order_desc {
-            table.reverse();
-        }
-        let skip = sel.offset;
-        let take = if sel.limit == 0 {
-            usize::MAX
-        } else {
-            sel.limit
-        };
-        s.rows = table.into_iter().skip(skip).take(take).collect();
-        if !s.rows.is_empty() {
-            out.push(s);
-        }
+        push_rows(sel, s, table, &mut out);
     }
     Ok(out)
+}
+
+/// `table` in the statement's order, `OFFSET` and `LIMIT` applied, as series `s` of `out`
+/// (unless no row is left).
+fn push_rows(sel: &Select, mut s: SeriesOut, mut table: Vec<Vec<Value>>, out: &mut Vec<SeriesOut>) {
+    if sel.order_desc {
+        table.reverse();
+    }
+    let take = if sel.limit == 0 {
+        usize::MAX
+    } else {
+        sel.limit
+    };
+    s.rows = table.into_iter().skip(sel.offset).take(take).collect();
+    if !s.rows.is_empty() {
+        out.push(s);
+    }
 }
 
 /// The series of `m` the tag conditions select, grouped by the `GROUP BY` tags, groups
