@@ -13,18 +13,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scale=${1:-100}; duration=${2:-3d}; runs=${3:-5}
-cargo build --release --bin strata --bin strata-bench >/dev/null 2>&1
-bin=target/release
-s3s=${CARGO_HOME:-$HOME/.cargo}/bin/s3s-fs
-work=$(mktemp -d /tmp/strata-cold-query-XXXX)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+# shellcheck source=bench/s3s.sh
+. bench/s3s.sh
 echo "# $(date -u +%FT%TZ), $(uname -srm), nproc $(nproc), commit $(git rev-parse --short HEAD), scale $scale, duration $duration, runs $runs"
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-sp=$(port); s3p=$(port)
-mkdir -p "$work/s3/bench"
-"$s3s" --host 127.0.0.1 --port "$s3p" --access-key bench --secret-key benchsecret "$work/s3" >/dev/null 2>&1 &
-export AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=benchsecret AWS_REGION=us-east-1 \
-  AWS_ENDPOINT_URL="http://127.0.0.1:$s3p" AWS_ALLOW_HTTP=true
+sp=$(port)
+start_s3s
 spid=
 start_server() {
   $bin/strata serve --data-dir "$work/strata" --http-addr "127.0.0.1:$sp" \

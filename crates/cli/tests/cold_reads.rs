@@ -291,18 +291,7 @@ fn queries_span_local_and_cold_partitions() {
 
 #[test]
 fn local_retention_without_an_object_store_stops_startup() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("d");
-    let (ok, _, err) = common::run_cli(&[
-        "serve",
-        "--data-dir",
-        data.to_str().unwrap(),
-        "--http-addr",
-        "127.0.0.1:0",
-        "--local-retention",
-        "30d",
-    ]);
-    assert!(!ok);
+    let err = common::serve_fails(&["--local-retention", "30d"]);
     assert!(
         err.contains("local_retention") && err.contains("object_store"),
         "{err}"

@@ -358,6 +358,24 @@ pub fn run_cli(args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// Runs `strata serve` with `flags` on a fresh data directory, expecting it to refuse to
+/// start; returns its stderr.
+pub fn serve_fails(flags: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let mut args = vec![
+        "serve",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--http-addr",
+        "127.0.0.1:0",
+    ];
+    args.extend_from_slice(flags);
+    let (ok, _, err) = run_cli(&args);
+    assert!(!ok, "strata serve {flags:?} started");
+    err
+}
+
 /// Gzips `data`.
 pub fn gzip(data: &[u8]) -> Vec<u8> {
     use std::io::Write;
