@@ -31,16 +31,17 @@ impl Value {
         }
     }
 
-    /// A whole column's values (moved).
-    pub fn column(col: strata_engine::Column) -> Vec<Value> {
+    /// The value at `i` of a column (`Null` past its end).
+    pub fn at(col: &strata_engine::Column, i: usize) -> Value {
         use strata_engine::Column;
-        match col {
-            Column::Float(v) => v.into_iter().map(Value::Float).collect(),
-            Column::Integer(v) => v.into_iter().map(Value::Int).collect(),
-            Column::Unsigned(v) => v.into_iter().map(Value::Uint).collect(),
-            Column::Boolean(v) => v.into_iter().map(Value::Bool).collect(),
-            Column::String(v) => v.into_iter().map(Value::Str).collect(),
-        }
+        let v = match col {
+            Column::Float(v) => v.get(i).map(|x| Value::Float(*x)),
+            Column::Integer(v) => v.get(i).map(|x| Value::Int(*x)),
+            Column::Unsigned(v) => v.get(i).map(|x| Value::Uint(*x)),
+            Column::Boolean(v) => v.get(i).map(|x| Value::Bool(*x)),
+            Column::String(v) => v.get(i).map(|x| Value::Str(x.clone())),
+        };
+        v.unwrap_or(Value::Null)
     }
 
     /// Orders values of one type (numbers across their types); `None` for unlike types.

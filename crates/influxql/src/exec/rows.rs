@@ -250,19 +250,16 @@ pub(super) fn stage(
         };
         charge(budget, times.len())?;
         let start = staged.time.len();
-        // Each column's values converted once (moved, not cloned), then taken row by row.
-        let mut cols: Vec<Option<(Vec<i64>, Vec<Value>)>> = cols
-            .into_iter()
-            .map(|c| c.map(|c| (c.ts, Value::column(c.values))))
-            .collect();
+        // Values are made row by row from the decoded columns, not by converting whole
+        // columns first: a row the condition drops costs a few values on the stack.
         let mut cursor = vec![0usize; cols.len()];
         for t in times {
             let at = staged.values.len();
-            for (c, i) in cols.iter_mut().zip(cursor.iter_mut()) {
+            for (c, i) in cols.iter().zip(cursor.iter_mut()) {
                 staged.values.push(match c {
-                    Some((ts, vals)) if ts.get(*i) == Some(&t) => {
+                    Some(col) if col.ts.get(*i) == Some(&t) => {
                         *i += 1;
-                        std::mem::replace(&mut vals[*i - 1], Value::Null)
+                        Value::at(&col.values, *i - 1)
                     }
                     _ => Value::Null,
                 });
