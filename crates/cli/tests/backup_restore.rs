@@ -10,8 +10,8 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use common::s3::{BUCKET, S3, s3s_fs};
-use common::{Server, run_cli, skip, strata_bin};
+use common::s3::{BUCKET, S3};
+use common::{Server, run_cli, strata_bin};
 use serde_json::{Value, json};
 
 /// 2024-03-01T00:00:00Z (ns).
@@ -199,12 +199,10 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn backup_and_restore_through_a_real_s3_server() {
-    let Some(bin) = s3s_fs() else {
-        skip("s3s-fs (cargo install s3s-fs --version 0.14.1 --features binary --locked)");
+    let dir = tempfile::tempdir().unwrap();
+    let Some(s3) = S3::start_or_skip(&dir.path().join("s3")) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let s3 = S3::start(bin, &dir.path().join("s3"));
     round_trip(&format!("s3://{BUCKET}/backups"), &s3.env());
     assert!(
         dir.path()

@@ -9,8 +9,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::s3::{BUCKET, S3, s3s_fs};
-use common::{Server, skip};
+use common::Server;
+use common::s3::{BUCKET, S3};
 use serde_json::{Value, json};
 
 /// 2024-01-01T00:00:00Z (ns).
@@ -97,14 +97,12 @@ fn cache_files(data: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn queries_span_local_and_cold_partitions() {
-    let Some(bin) = s3s_fs() else {
-        skip("s3s-fs (cargo install s3s-fs --version 0.14.1 --features binary --locked)");
+    let dir = tempfile::tempdir().unwrap();
+    let Some(mut s3) = S3::start_or_skip(&dir.path().join("s3")) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let mut s3 = S3::start(bin, &dir.path().join("s3"));
     let env = s3.env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let env = S3::env_pairs(&env);
     let url = format!("s3://{BUCKET}/tier");
     let data = dir.path().join("data");
     let flags = |cache: &'static str| {

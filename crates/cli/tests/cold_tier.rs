@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use common::s3::{AK, BUCKET, S3, SK, s3s_fs};
+use common::s3::{AK, BUCKET, S3, SK};
 use common::{Server, skip};
 use serde_json::{Value, json};
 
@@ -66,14 +66,12 @@ fn export(s: &Server) -> Value {
 
 #[test]
 fn cold_tier_on_a_real_s3_server() {
-    let Some(bin) = s3s_fs() else {
-        skip("s3s-fs (cargo install s3s-fs --version 0.14.1 --features binary --locked)");
+    let dir = tempfile::tempdir().unwrap();
+    let Some(mut s3) = S3::start_or_skip(&dir.path().join("s3")) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let mut s3 = S3::start(bin, &dir.path().join("s3"));
     let env = s3.env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let env = S3::env_pairs(&env);
     let url = format!("s3://{BUCKET}/tier");
     let s = Server::start_with_env(
         &[
@@ -276,14 +274,12 @@ fn a_bad_object_store_url_stops_startup() {
 
 #[test]
 fn a_kill_mid_export_leaves_local_data_authoritative_and_the_export_is_redone() {
-    let Some(bin) = s3s_fs() else {
-        skip("s3s-fs (cargo install s3s-fs --version 0.14.1 --features binary --locked)");
+    let dir = tempfile::tempdir().unwrap();
+    let Some(s3) = S3::start_or_skip(&dir.path().join("s3")) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let s3 = S3::start(bin, &dir.path().join("s3"));
     let env = s3.env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let env = S3::env_pairs(&env);
     let url = format!("s3://{BUCKET}/tier");
     let data = dir.path().join("data");
     let flags = [

@@ -111,11 +111,6 @@ impl ColdTier {
         db.engine().set_cold_source(self.reader(db.name()));
     }
 
-    /// Empties the in-memory read caches (benchmarks of cold reads).
-    pub fn clear_read_caches(&self) {
-        self.caches.clear_memory();
-    }
-
     /// Drops the local copies `report.manifest` covers and `local_retention` lets go.
     async fn offload(&self, db: &Database, report: &mut ExportReport) -> Result<(), ServerError> {
         let (Some(keep), Some(manifest)) = (self.local_retention, &report.manifest) else {

@@ -30,6 +30,17 @@ pub struct S3 {
 }
 
 impl S3 {
+    /// A server on `root` if s3s-fs is installed; otherwise a loud SKIPPED line and `None`.
+    pub fn start_or_skip(root: &Path) -> Option<S3> {
+        let Some(bin) = s3s_fs() else {
+            super::skip(
+                "s3s-fs (cargo install s3s-fs --version 0.14.1 --features binary --locked)",
+            );
+            return None;
+        };
+        Some(S3::start(bin, root))
+    }
+
     pub fn start(bin: PathBuf, root: &Path) -> S3 {
         std::fs::create_dir_all(root.join(BUCKET)).unwrap();
         let mut s = S3 {
@@ -72,6 +83,11 @@ impl S3 {
 
     pub fn endpoint(&self) -> String {
         format!("127.0.0.1:{}", self.port)
+    }
+
+    /// [`S3::env`] as the `(&str, &str)` pairs the server harness takes.
+    pub fn env_pairs(env: &[(String, String)]) -> Vec<(&str, &str)> {
+        env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
     }
 
     /// The `AWS_*` environment that points a client at this server.

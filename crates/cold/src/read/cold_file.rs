@@ -448,53 +448,57 @@ impl DecodedGroup {
             path: path.to_string(),
             reason: format!("column {field} does not have the field's type"),
         };
-        let keep = |i: usize| !array.is_null(i);
-        let times = &self.ts;
+        let rows = lo..hi;
+        let ts = &mut out.ts;
         match &mut out.values {
             Column::Float(v) => {
                 let a = array.as_primitive_opt::<Float64Type>().ok_or_else(wrong)?;
-                for i in (lo..hi).filter(|&i| keep(i)) {
-                    out.ts.push(times[i]);
-                    v.push(a.value(i));
-                }
+                extend_valid(array, &self.ts, rows, ts, v, |i| Ok(a.value(i)))
             }
             Column::Integer(v) => {
                 let a = array.as_primitive_opt::<Int64Type>().ok_or_else(wrong)?;
-                for i in (lo..hi).filter(|&i| keep(i)) {
-                    out.ts.push(times[i]);
-                    v.push(a.value(i));
-                }
+                extend_valid(array, &self.ts, rows, ts, v, |i| Ok(a.value(i)))
             }
             Column::Unsigned(v) => {
                 let a = array
                     .as_primitive_opt::<Decimal128Type>()
                     .ok_or_else(wrong)?;
-                for i in (lo..hi).filter(|&i| keep(i)) {
-                    let x = u64::try_from(a.value(i)).map_err(|_| ColdError::Corrupt {
+                extend_valid(array, &self.ts, rows, ts, v, |i| {
+                    u64::try_from(a.value(i)).map_err(|_| ColdError::Corrupt {
                         path: path.to_string(),
                         reason: format!("unsigned value {} out of range", a.value(i)),
-                    })?;
-                    out.ts.push(times[i]);
-                    v.push(x);
-                }
+                    })
+                })
             }
             Column::Boolean(v) => {
                 let a = array.as_boolean_opt().ok_or_else(wrong)?;
-                for i in (lo..hi).filter(|&i| keep(i)) {
-                    out.ts.push(times[i]);
-                    v.push(a.value(i));
-                }
+                extend_valid(array, &self.ts, rows, ts, v, |i| Ok(a.value(i)))
             }
             Column::String(v) => {
                 let a = array.as_string_opt::<i32>().ok_or_else(wrong)?;
-                for i in (lo..hi).filter(|&i| keep(i)) {
-                    out.ts.push(times[i]);
-                    v.push(a.value(i).to_string());
-                }
+                extend_valid(array, &self.ts, rows, ts, v, |i| Ok(a.value(i).to_string()))
             }
         }
-        Ok(())
     }
+}
+
+/// Appends the time and value of each row of `rows` where `array` is not null.
+fn extend_valid<T>(
+    array: &dyn Array,
+    times: &[i64],
+    rows: Range<usize>,
+    ts: &mut Vec<i64>,
+    values: &mut Vec<T>,
+    value: impl Fn(usize) -> Result<T>,
+) -> Result<()> {
+    for i in rows.filter(|&i| !array.is_null(i)) {
+        let (Some(&t), v) = (times.get(i), value(i)?) else {
+            continue;
+        };
+        ts.push(t);
+        values.push(v);
+    }
+    Ok(())
 }
 
 /// The field type a file's metadata names.

@@ -40,12 +40,22 @@ pub const DECODED_GROUP_BYTES: u64 = 256 << 20;
 #[derive(Debug)]
 pub struct ColdCaches {
     files: FileCache,
-    opened: Mutex<ByteLru<String, Arc<ColdFile>>>,
-    groups: Mutex<ByteLru<(String, usize), Arc<DecodedGroup>>>,
+    opened: Mutex<ByteLru<Arc<str>, Opened>>,
+    groups: Mutex<ByteLru<GroupKey, Arc<DecodedGroup>>>,
     runtime: Option<tokio::runtime::Runtime>,
     fetched: AtomicU64,
     fetched_bytes: AtomicU64,
     disk_hits: AtomicU64,
+}
+
+/// A decoded row group's key: its file's cache name and the group's index.
+type GroupKey = (Arc<str>, usize);
+
+/// An opened file and its name in the caches.
+#[derive(Debug, Clone)]
+struct Opened {
+    name: Arc<str>,
+    file: Arc<ColdFile>,
 }
 
 /// What the cold caches hold and did, for the status page and `/metrics`.
@@ -100,13 +110,6 @@ impl ColdCaches {
             fetched_bytes: self.fetched_bytes.load(Ordering::Relaxed),
             disk_hits: self.disk_hits.load(Ordering::Relaxed),
         }
-    }
-
-    /// Empties the in-memory caches (benchmarks measure a cold start with it; the disk cache
-    /// stays).
-    pub fn clear_memory(&self) {
-        *self.opened.lock() = ByteLru::new(OPENED_FILE_BYTES);
-        *self.groups.lock() = ByteLru::new(DECODED_GROUP_BYTES);
     }
 
     /// Runs `fut` on the I/O runtime and waits for it (from any thread).
@@ -214,7 +217,7 @@ impl ColdReader {
                 && tags.iter().all(|(k, v)| admits(f.tags.get(k.as_ref()), v))
         });
         for entry in candidates {
-            let file = self.open(entry)?;
+            let Opened { name, file } = self.open(entry)?;
             let Some(rows) = file.rows_of(r.series) else {
                 continue;
             };
@@ -224,7 +227,7 @@ impl ColdReader {
                 .map(|name| file.fields().iter().position(|f| f.name == *name))
                 .collect();
             for g in file.groups_for(&rows, r.start, r.end) {
-                let group = self.group(entry, &file, g)?;
+                let group = self.group(&name, &file, g)?;
                 for (slot, column) in out.iter_mut().zip(&columns) {
                     let Some(c) = *column else { continue };
                     let Some(ty) = file.fields().get(c).map(|f| f.value_type) else {
@@ -249,10 +252,10 @@ impl ColdReader {
     }
 
     /// The opened file of `entry`.
-    fn open(&self, entry: &FileEntry) -> Result<Arc<ColdFile>> {
-        let name = cache_name(entry);
-        if let Some(file) = self.caches.opened.lock().get(&name) {
-            return Ok(file);
+    fn open(&self, entry: &FileEntry) -> Result<Opened> {
+        let name: Arc<str> = cache_name(entry).into();
+        if let Some(opened) = self.caches.opened.lock().get(&name) {
+            return Ok(opened);
         }
         let (bytes, on_disk) = match self.caches.files.load(&name) {
             Some(b) if check(&b, entry).is_ok() => {
@@ -272,8 +275,12 @@ impl ColdReader {
         let size = bytes.len() as u64;
         let file = Arc::new(ColdFile::open(&entry.path, bytes)?);
         let cost = file.memory + if on_disk { 0 } else { size };
-        self.caches.opened.lock().insert(name, file.clone(), cost);
-        Ok(file)
+        let opened = Opened { name, file };
+        self.caches
+            .opened
+            .lock()
+            .insert(opened.name.clone(), opened.clone(), cost);
+        Ok(opened)
     }
 
     /// The whole object of `entry` from the store, checked.
@@ -292,8 +299,8 @@ impl ColdReader {
     }
 
     /// Row group `g` of `file`, decoded.
-    fn group(&self, entry: &FileEntry, file: &ColdFile, g: usize) -> Result<Arc<DecodedGroup>> {
-        let key = (cache_name(entry), g);
+    fn group(&self, name: &Arc<str>, file: &ColdFile, g: usize) -> Result<Arc<DecodedGroup>> {
+        let key = (name.clone(), g);
         if let Some(group) = self.caches.groups.lock().get(&key) {
             return Ok(group);
         }

@@ -12,9 +12,9 @@ use strata_engine::{ColumnRef, Snapshot, ValueType};
 
 use super::aggregate::{buckets, dense_table};
 use super::output::Column;
-use super::rows::{Group, PARALLEL_SERIES, charge};
+use super::rows::{Group, charge, in_two};
 use super::select::Limits;
-use crate::error::{InfluxqlError, Result};
+use crate::error::Result;
 use crate::parse::ast::{Cast, Expr, Select};
 use crate::plan::condition::{Condition, MAX_TIME, TimeRange};
 use crate::value::Value;
@@ -146,23 +146,14 @@ pub(super) fn aggregate_group(
         min: range.min,
         end,
     };
-    let n = g.ids.len();
-    let threads = std::thread::available_parallelism().map_or(1, |p| p.get());
-    let acc = if n >= PARALLEL_SERIES && threads > 1 {
-        let half = n / 2;
-        let (first, second) = std::thread::scope(|sc| {
-            let other = sc.spawn(|| fold(snapshot, g, half..n, plans, fields, &geometry, budget));
-            let mine = fold(snapshot, g, 0..half, plans, fields, &geometry, budget);
-            let theirs = other
-                .join()
-                .unwrap_or_else(|_| Err(InfluxqlError::invalid("a read thread failed")));
-            (mine, theirs)
-        });
-        let mut acc = first?;
-        acc.merge(second?, plans);
-        acc
-    } else {
-        fold(snapshot, g, 0..n, plans, fields, &geometry, budget)?
+    let acc = match in_two(g.ids.len(), |series| {
+        fold(snapshot, g, series, plans, fields, &geometry, budget)
+    })? {
+        (mut acc, Some(later)) => {
+            acc.merge(later, plans);
+            acc
+        }
+        (acc, None) => acc,
     };
     let empty: Vec<bool> = (0..starts.len())
         .map(|b| acc.count.iter().all(|c| c.get(b).is_none_or(|n| *n == 0)))

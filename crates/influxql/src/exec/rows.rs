@@ -134,29 +134,17 @@ pub(super) fn read_group(
     let end = if max >= MAX_TIME { i64::MAX } else { max + 1 };
     let stride = fields.len();
     let n = g.ids.len();
-    let threads = std::thread::available_parallelism().map_or(1, |p| p.get());
-    let (mut staged, runs) = if n >= PARALLEL_SERIES && threads > 1 {
-        // The second half on its own thread, the first here.
-        let half = n / 2;
-        let (first, second) = std::thread::scope(|sc| {
-            let other =
-                sc.spawn(|| stage(snapshot, g, half..n, fields, cond, (min, end), take, budget));
-            let mine = stage(snapshot, g, 0..half, fields, cond, (min, end), take, budget);
-            let theirs = other
-                .join()
-                .unwrap_or_else(|_| Err(InfluxqlError::invalid("a read thread failed")));
-            (mine, theirs)
-        });
-        let (mut rows, mut runs) = first?;
-        let (more, more_runs) = second?;
-        let offset = rows.time.len();
-        rows.time.extend(more.time);
-        rows.series.extend(more.series);
-        rows.values.extend(more.values);
-        runs.extend(more_runs.into_iter().map(|(a, b)| (a + offset, b + offset)));
-        (rows, runs)
-    } else {
-        stage(snapshot, g, 0..n, fields, cond, (min, end), take, budget)?
+    let read = |series| stage(snapshot, g, series, fields, cond, (min, end), take, budget);
+    let (mut staged, runs) = match in_two(n, read)? {
+        ((mut rows, mut runs), Some((more, more_runs))) => {
+            let offset = rows.time.len();
+            rows.time.extend(more.time);
+            rows.series.extend(more.series);
+            rows.values.extend(more.values);
+            runs.extend(more_runs.into_iter().map(|(a, b)| (a + offset, b + offset)));
+            (rows, runs)
+        }
+        (all, None) => all,
     };
     if runs.iter().filter(|(a, b)| b > a).count() <= 1 {
         return Ok(staged);
@@ -208,6 +196,28 @@ pub(super) fn charge(budget: &AtomicUsize, n: usize) -> Result<()> {
 
 /// Groups of at least this many series are read on two threads.
 pub(super) const PARALLEL_SERIES: usize = 4;
+
+/// `work` over the series `0..n` of a group: on two threads (the first half here, the second
+/// on its own) when there are [`PARALLEL_SERIES`] or more and two cores, else here alone.
+pub(super) fn in_two<T: Send>(
+    n: usize,
+    work: impl Fn(std::ops::Range<usize>) -> Result<T> + Sync,
+) -> Result<(T, Option<T>)> {
+    let threads = std::thread::available_parallelism().map_or(1, |p| p.get());
+    if n < PARALLEL_SERIES || threads < 2 {
+        return Ok((work(0..n)?, None));
+    }
+    let half = n / 2;
+    let (first, second) = std::thread::scope(|sc| {
+        let other = sc.spawn(|| work(half..n));
+        let mine = work(0..half);
+        let theirs = other
+            .join()
+            .unwrap_or_else(|_| Err(InfluxqlError::invalid("a read thread failed")));
+        (mine, theirs)
+    });
+    Ok((first?, Some(second?)))
+}
 
 /// Reads and stages the series `series` of `g`: their rows one series after the other, each
 /// in time order, and each series' run of rows.
