@@ -13,6 +13,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc rather than the system allocator: the server's resident memory after a
+/// high-cardinality ingest is about a third lower with it (freed pages go back to the
+/// system; glibc's arenas keep the holes the MemTables' vectors leave).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Strata: a time-series database.
 #[derive(Debug, Parser)]
 #[command(name = "strata", version, about)]

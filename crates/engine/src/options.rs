@@ -13,7 +13,7 @@ pub struct EngineOptions {
     pub data_dir: PathBuf,
     /// WAL durability (default: fsync before acknowledging, with group commit).
     pub wal_sync: SyncPolicy,
-    /// A MemTable is frozen and flushed once it holds this many bytes (default 64 MiB).
+    /// A MemTable is frozen and flushed once it holds this many bytes (default 32 MiB).
     pub memtable_bytes: usize,
     /// Writes are refused with backpressure while MemTables hold more than this (default
     /// 512 MiB): flushes have fallen behind.
@@ -74,7 +74,7 @@ impl EngineOptions {
         EngineOptions {
             data_dir: data_dir.into(),
             wal_sync: SyncPolicy::Always,
-            memtable_bytes: 64 << 20,
+            memtable_bytes: 32 << 20,
             memtable_hard_cap: 512 << 20,
             partition_width: DEFAULT_WIDTH,
             block_points: strata_codec::DEFAULT_BLOCK_POINTS,

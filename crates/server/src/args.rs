@@ -52,7 +52,7 @@ pub struct ServeArgs {
     #[arg(long, env = "STRATA_WAL_SYNC", value_name = "POLICY")]
     pub wal_sync: Option<String>,
 
-    /// MemTable size that triggers a flush to an SSTable. [default: 64MiB]
+    /// MemTable size that triggers a flush to an SSTable. [default: 32MiB]
     #[arg(long, env = "STRATA_MEMTABLE_BYTES", value_name = "SIZE")]
     pub memtable_bytes: Option<ByteSize>,
 

@@ -23,7 +23,7 @@ pub struct ServerConfig {
     /// `wal_sync`: `always` (default: fsync before acknowledging, group commit),
     /// `interval=<ms>` or `none`.
     pub wal_sync: String,
-    /// `memtable_bytes`: a MemTable is flushed once it holds this much (default 64MiB).
+    /// `memtable_bytes`: a MemTable is flushed once it holds this much (default 32MiB).
     pub memtable_bytes: ByteSize,
     /// `memtable_hard_cap`: writes get backpressure (503) above this (default 512MiB).
     pub memtable_hard_cap: ByteSize,

@@ -2,7 +2,9 @@
 //! compaction and rollups need: each column comes out once, with the index entries of every
 //! table holding it, read from the mapped indexes as the walk goes. Nothing proportional to
 //! the number of series is held in memory, so merging a partition of a million series costs
-//! one column at a time.
+//! one column at a time. The tables' pages are released from the resident set every
+//! [`RELEASE_EVERY`] columns, so the mapped bytes already read do not count as the
+//! process's memory either.
 
 use std::sync::Arc;
 
@@ -12,6 +14,9 @@ use super::version::{TableHandle, Version, drop_deleted};
 use crate::data::ColumnData;
 use crate::error::Result;
 use crate::sst::{ColumnEntry, Columns};
+
+/// Columns walked between two releases of the tables' pages.
+const RELEASE_EVERY: usize = 2048;
 
 /// One column of the walk.
 #[derive(Debug)]
@@ -67,6 +72,8 @@ impl<'a> Head<'a> {
 /// The walk; yields each (series, field) of the given tables once, in ascending order.
 pub(crate) struct ColumnWalk<'a> {
     heads: Vec<Head<'a>>,
+    /// Columns yielded so far.
+    walked: usize,
 }
 
 impl<'a> ColumnWalk<'a> {
@@ -81,7 +88,13 @@ impl<'a> ColumnWalk<'a> {
             head.advance()?;
             heads.push(head);
         }
-        Ok(ColumnWalk { heads })
+        Ok(ColumnWalk { heads, walked: 0 })
+    }
+
+    fn release(&self) {
+        for h in &self.heads {
+            h.table.reader.release_pages();
+        }
     }
 
     fn step(&mut self) -> Result<Option<WalkedColumn<'a>>> {
@@ -91,8 +104,13 @@ impl<'a> ColumnWalk<'a> {
             .filter_map(|h| h.current.map(|(key, col)| (key, col.field)))
             .min()
         else {
+            self.release();
             return Ok(None);
         };
+        self.walked += 1;
+        if self.walked % RELEASE_EVERY == 0 {
+            self.release();
+        }
         let mut sources = Vec::new();
         for h in &mut self.heads {
             if let Some((key, col)) = h.current

@@ -141,6 +141,20 @@ impl SstReader {
         };
     }
 
+    /// Releases every page of the file from this process's resident set, as a pass over
+    /// the whole table (compaction, rollups) goes: the pages stay in the page cache, so a
+    /// merge of many tables costs the columns in flight, not the tables it has read.
+    /// Advisory, like [`SstReader::release_index_pages`].
+    pub fn release_pages(&self) {
+        #[cfg(unix)]
+        // SAFETY: as in `release_index_pages`: a read-only shared mapping of a file that
+        // does not change.
+        let _ = unsafe {
+            self.map
+                .unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, 0, self.map.len())
+        };
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
