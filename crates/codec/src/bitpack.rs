@@ -103,14 +103,15 @@ fn unpack(buf: &[u8; FRAME * 8 + 16], n: usize, w: u32, base: i64, out: &mut Vec
         b.copy_from_slice(&buf[i..i + 8]);
         u64::from_le_bytes(b)
     };
+    // `extend` over a mapped range knows its length: no capacity check per value.
     if w <= 56 {
-        for i in 0..n {
+        out.extend((0..n).map(|i| {
             let bit = i * w as usize;
             let v = (load(bit >> 3) >> (bit & 7)) & mask;
-            out.push(base.wrapping_add(v as i64));
-        }
+            base.wrapping_add(v as i64)
+        }));
     } else {
-        for i in 0..n {
+        out.extend((0..n).map(|i| {
             let bit = i * w as usize;
             let byte = bit >> 3;
             let shift = (bit & 7) as u32;
@@ -118,8 +119,8 @@ fn unpack(buf: &[u8; FRAME * 8 + 16], n: usize, w: u32, base: i64, out: &mut Vec
             if shift != 0 {
                 v |= u64::from(buf[byte + 8]) << (64 - shift);
             }
-            out.push(base.wrapping_add((v & mask) as i64));
-        }
+            base.wrapping_add((v & mask) as i64)
+        }));
     }
 }
 

@@ -52,7 +52,9 @@ pub use lsm::manifest::{
 };
 pub use lsm::partition::{DEFAULT_WIDTH as DEFAULT_PARTITION_WIDTH, partition_last, partition_of};
 pub use options::EngineOptions;
-pub use read::{Chunk, ColdRead, ColdSource, ColumnScan, Rollup, Snapshot, Take};
+pub use read::{
+    Chunk, ColdRead, ColdSource, ColumnScan, Rollup, Snapshot, Take, in_parts, part_count,
+};
 pub use stats::{EngineStats, LevelStats};
 pub use strata_codec::{Column, ColumnRef};
 pub use wal::SyncPolicy;

@@ -20,7 +20,7 @@ pub(crate) fn lay_out(
     names: &[&str],
     keys: &[&[i64]],
     (limit, order): (Option<usize>, Order),
-    budget: &mut Budget,
+    budget: &Budget,
     stamp: impl Fn(i64) -> i64,
     mut value: impl FnMut(usize, usize) -> Option<FieldOut>,
 ) -> Result<Built, QueryError> {

@@ -1,6 +1,8 @@
 //! The result-size cap: counts output points (rows) as series are built and fails the query
 //! as soon as the cap is certain to be exceeded, so a huge query stops early instead of being
-//! truncated.
+//! truncated. One budget is shared by the threads building a query's series.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::QueryError;
 
@@ -8,30 +10,49 @@ use crate::error::QueryError;
 #[derive(Debug)]
 pub(crate) struct Budget {
     max: usize,
-    used: usize,
+    used: AtomicUsize,
 }
 
 impl Budget {
     pub(crate) fn new(max: usize) -> Self {
-        Budget { max, used: 0 }
+        Budget {
+            max,
+            used: AtomicUsize::new(0),
+        }
     }
 
     /// Fails if `rows` more points (a lower bound of what is coming) do not fit.
     pub(crate) fn check(&self, rows: usize) -> Result<(), QueryError> {
-        if rows > self.max.saturating_sub(self.used) {
-            return Err(QueryError::TooLarge(format!(
-                "query would return more than {} points; narrow the time range or use aggregate or limit",
-                self.max
-            )));
+        if rows > self.max.saturating_sub(self.used.load(Ordering::Relaxed)) {
+            return Err(self.too_large());
         }
         Ok(())
     }
 
+    fn too_large(&self) -> QueryError {
+        QueryError::TooLarge(format!(
+            "query would return more than {} points; narrow the time range or use aggregate or limit",
+            self.max
+        ))
+    }
+
     /// Accounts for `rows` points of one output series.
-    pub(crate) fn take(&mut self, rows: usize) -> Result<(), QueryError> {
-        self.check(rows)?;
-        self.used += rows;
-        Ok(())
+    pub(crate) fn take(&self, rows: usize) -> Result<(), QueryError> {
+        let mut used = self.used.load(Ordering::Relaxed);
+        loop {
+            if rows > self.max.saturating_sub(used) {
+                return Err(self.too_large());
+            }
+            match self.used.compare_exchange_weak(
+                used,
+                used + rows,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Ok(()),
+                Err(now) => used = now,
+            }
+        }
     }
 }
 
@@ -41,7 +62,7 @@ mod tests {
 
     #[test]
     fn counts_up_to_the_cap() {
-        let mut b = Budget::new(5);
+        let b = Budget::new(5);
         b.take(3).unwrap();
         b.check(2).unwrap();
         let e = b.take(3).unwrap_err();

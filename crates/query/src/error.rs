@@ -12,6 +12,9 @@ pub enum QueryError {
     /// narrowing the range or using `aggregate` or `limit`.
     #[error("{0}")]
     TooLarge(String),
+    /// A query thread failed (a bug, never the request's fault).
+    #[error("{0}")]
+    Internal(String),
     /// The storage engine failed while reading (I/O error, corruption).
     #[error("storage engine: {0}")]
     Engine(#[from] strata_engine::Error),
@@ -23,6 +26,7 @@ impl QueryError {
         match self {
             QueryError::BadRequest(_) => 400,
             QueryError::TooLarge(_) => 413,
+            QueryError::Internal(_) => 500,
             QueryError::Engine(e) if e.is_unavailable() => 503,
             QueryError::Engine(_) => 500,
         }
@@ -33,6 +37,7 @@ impl QueryError {
         match self {
             QueryError::BadRequest(_) => "invalid_query",
             QueryError::TooLarge(_) => "result_too_large",
+            QueryError::Internal(_) => "internal",
             QueryError::Engine(e) if e.is_unavailable() => "object_store_unavailable",
             QueryError::Engine(strata_engine::Error::Corrupt { .. }) => "corrupt_data",
             QueryError::Engine(_) => "internal",
@@ -41,6 +46,11 @@ impl QueryError {
 
     pub(crate) fn bad(msg: impl Into<String>) -> Self {
         QueryError::BadRequest(msg.into())
+    }
+
+    /// The error of a query thread that panicked.
+    pub(crate) fn thread_failed() -> Self {
+        QueryError::Internal("a query thread failed".into())
     }
 }
 

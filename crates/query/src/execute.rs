@@ -1,13 +1,16 @@
 //! The query driver: validates the request, converts its times to nanoseconds, matches the
-//! series on the postings, plans fields and outputs, then builds the output series one at a
-//! time (raw points: [`crate::raw`]; aggregates: [`crate::grouped`]) while the
-//! [`Budget`] enforces the result cap.
+//! series on the postings, plans fields and outputs, then builds the output series (raw
+//! points: [`crate::raw`]; aggregates: [`crate::grouped`]) while the [`Budget`] enforces the
+//! result cap. Many output series are built on several threads, each a consecutive share of
+//! them, and come back in order; a query of a few big groups splits each group's members
+//! across the threads instead.
 //!
-//! Memory: one output series (or group) is in flight at a time. Raw queries hold that
-//! series' columns; aggregate queries hold one (series, field) column at a time plus the
+//! Memory: one output series (or group) per thread is in flight at a time. Raw queries hold
+//! that series' columns; aggregate queries hold one series' columns at a time plus the
 //! group's per-window states.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use strata_engine::Snapshot;
 
@@ -16,7 +19,7 @@ use crate::error::QueryError;
 use crate::finish;
 use crate::match_series::match_series;
 use crate::options::QueryOptions;
-use crate::plan::{OutputPlan, plan_fields, plan_outputs};
+use crate::plan::{FieldPlan, OutputPlan, plan_fields, plan_outputs};
 use crate::request::{Order, QueryRequest};
 use crate::result::{FieldOut, QueryResult, SeriesResult};
 use crate::time::{check_precision, range_to_ns};
@@ -25,6 +28,9 @@ use crate::window::Windowing;
 
 /// Queries over more series than this read without filling the block cache.
 const BULK_SERIES: u64 = 1000;
+
+/// Output series are built on several threads once each thread gets this many.
+const PARALLEL_OUTPUTS: usize = 16;
 
 /// What every output series of one query shares.
 #[derive(Debug, Clone, Copy)]
@@ -99,41 +105,85 @@ pub fn execute(
         None => None,
     };
     let outputs = plan_outputs(catalog, &ids, req.group_by.as_deref());
-    let mut budget = Budget::new(opts.max_points);
-    let mut series = Vec::new();
-    for out in outputs {
-        let built = match (&req.aggregate, &windowing) {
-            (Some(agg), Some(w)) => {
-                crate::grouped::aggregate_group(&ctx, &out.series, &fields, agg, w, &mut budget)?
+    let budget = Budget::new(opts.max_points);
+    let build = Build {
+        req,
+        opts,
+        ctx: &ctx,
+        fields: &fields,
+        windowing: windowing.as_ref(),
+        budget: &budget,
+        // Too few outputs to share out: each group's members are shared out instead.
+        split_members: strata_engine::part_count(outputs.len(), PARALLEL_OUTPUTS) == 1,
+    };
+    let parts = strata_engine::in_parts(
+        outputs.len(),
+        PARALLEL_OUTPUTS,
+        QueryError::thread_failed,
+        |part: Range<usize>| {
+            let mut series = Vec::new();
+            for out in outputs.get(part).unwrap_or_default() {
+                series.extend(build.output(out)?);
             }
+            Ok(series)
+        },
+    )?;
+    Ok(QueryResult {
+        series: parts.into_iter().flatten().collect(),
+    })
+}
+
+/// What building any output series of one query needs.
+struct Build<'a> {
+    req: &'a QueryRequest,
+    opts: &'a QueryOptions,
+    ctx: &'a Ctx<'a>,
+    fields: &'a [FieldPlan],
+    windowing: Option<&'a Windowing>,
+    budget: &'a Budget,
+    split_members: bool,
+}
+
+impl Build<'_> {
+    /// The output series `out`; `None` when it has no rows.
+    fn output(&self, out: &OutputPlan) -> Result<Option<SeriesResult>, QueryError> {
+        let (req, opts) = (self.req, self.opts);
+        let built = match (&req.aggregate, self.windowing) {
+            (Some(agg), Some(w)) => crate::grouped::aggregate_group(
+                self.ctx,
+                &out.series,
+                self.fields,
+                agg,
+                w,
+                self.budget,
+                self.split_members,
+            )?,
             _ => match out.series.as_slice() {
-                [id] => crate::raw::raw_series(&ctx, *id, &fields, &mut budget)?,
+                [id] => crate::raw::raw_series(self.ctx, *id, self.fields, self.budget)?,
                 _ => None,
             },
         };
-        if let Some((timestamps, fields)) = built {
-            let (timestamps, fields) = if finish::needed(req) {
-                finish::finish(req, opts.precision_ns, opts.max_points, timestamps, fields)?
-            } else {
-                (timestamps, fields)
-            };
-            if !timestamps.is_empty() {
-                series.push(output(req, out, timestamps, fields));
-            }
-        }
+        let Some((timestamps, fields)) = built else {
+            return Ok(None);
+        };
+        let (timestamps, fields) = if finish::needed(req) {
+            finish::finish(req, opts.precision_ns, opts.max_points, timestamps, fields)?
+        } else {
+            (timestamps, fields)
+        };
+        Ok((!timestamps.is_empty()).then(|| output(req, out, timestamps, fields)))
     }
-    Ok(QueryResult { series })
 }
 
 fn output(
     req: &QueryRequest,
-    out: OutputPlan,
+    out: &OutputPlan,
     timestamps: Vec<i64>,
     fields: BTreeMap<String, Vec<Option<FieldOut>>>,
 ) -> SeriesResult {
     SeriesResult {
         measurement: req.measurement.clone(),
-        tags: out.tags.into_iter().collect(),
+        tags: out.tags.iter().cloned().collect(),
         timestamps,
         fields,
     }

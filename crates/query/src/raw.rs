@@ -28,7 +28,7 @@ pub(crate) fn raw_series(
     ctx: &Ctx<'_>,
     id: SeriesId,
     fields: &[FieldPlan],
-    budget: &mut Budget,
+    budget: &Budget,
 ) -> Result<Built, QueryError> {
     let passing = ctx.passing(id)?;
     let take = match ctx.limit {
@@ -45,7 +45,7 @@ pub(crate) fn raw_series(
         id,
         fields,
         take,
-        (ctx.limit.is_none() && passing.is_none()).then_some(&*budget),
+        (ctx.limit.is_none() && passing.is_none()).then_some(budget),
     )?;
     if let Some(p) = &passing {
         for (_, c) in &mut cols {

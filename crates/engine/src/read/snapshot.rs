@@ -108,8 +108,8 @@ impl Snapshot {
         start: i64,
         end: i64,
     ) -> Result<ColumnScan<'_>> {
-        // `scans` returns one scan per field asked for.
-        let mut scans = self.scans(series, &[field], start, end)?;
+        // `scan_fields` returns one scan per field asked for.
+        let mut scans = self.scan_fields(series, &[field], start, end)?;
         Ok(scans.pop().unwrap_or_else(|| {
             ColumnScan::new(
                 Vec::new(),
@@ -135,7 +135,7 @@ impl Snapshot {
             return Ok(vec![None; fields.len()]);
         }
         let mut out = Vec::with_capacity(fields.len());
-        for scan in self.scans(series, fields, start, end)? {
+        for scan in self.scan_fields(series, fields, start, end)? {
             out.push(match take {
                 Take::All => scan.collect()?,
                 Take::Limit { n, from_end } => scan.take(n, from_end)?,
@@ -144,10 +144,11 @@ impl Snapshot {
         Ok(out)
     }
 
-    /// One scan per field of `fields` (aligned with it). The series' key is looked up once
-    /// per table (time range, bloom filter, binary search); its column entries come decoded
-    /// from the block cache, or are parsed from the table's index once and cached.
-    fn scans<'s>(
+    /// [`Snapshot::scan`] for several fields of one series: one scan per field of `fields`
+    /// (aligned with it). The series' key is looked up once per table (time range, bloom
+    /// filter, binary search), not once per field; its column entries come decoded from the
+    /// block cache, or are parsed from the table's index once and cached.
+    pub fn scan_fields<'s>(
         &'s self,
         series: SeriesId,
         fields: &[&str],

@@ -8,11 +8,11 @@
 
 use std::sync::atomic::AtomicUsize;
 
-use strata_engine::{ColumnRef, Snapshot, ValueType};
+use strata_engine::{ColumnRef, Snapshot, ValueType, in_parts};
 
 use super::aggregate::{buckets, dense_table};
 use super::output::Column;
-use super::rows::{Group, charge, in_two};
+use super::rows::{Group, PARALLEL_PART, charge, read_failed};
 use super::select::Limits;
 use crate::error::Result;
 use crate::parse::ast::{Cast, Expr, Select};
@@ -146,15 +146,15 @@ pub(super) fn aggregate_group(
         min: range.min,
         end,
     };
-    let acc = match in_two(g.ids.len(), |series| {
+    let acc = in_parts(g.ids.len(), PARALLEL_PART, read_failed, |series| {
         fold(snapshot, g, series, plans, fields, &geometry, budget)
-    })? {
-        (mut acc, Some(later)) => {
-            acc.merge(later, plans);
-            acc
-        }
-        (acc, None) => acc,
-    };
+    })?
+    .into_iter()
+    .reduce(|mut acc, later| {
+        acc.merge(later, plans);
+        acc
+    })
+    .ok_or_else(read_failed)?;
     let empty: Vec<bool> = (0..starts.len())
         .map(|b| acc.count.iter().all(|c| c.get(b).is_none_or(|n| *n == 0)))
         .collect();

@@ -5,7 +5,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use strata_engine::{SeriesId, Snapshot, Take};
+use strata_engine::{SeriesId, Snapshot, Take, in_parts};
 
 use super::eval::{self, RowSource};
 use super::functions::Pt;
@@ -135,17 +135,17 @@ pub(super) fn read_group(
     let stride = fields.len();
     let n = g.ids.len();
     let read = |series| stage(snapshot, g, series, fields, cond, (min, end), take, budget);
-    let (mut staged, runs) = match in_two(n, read)? {
-        ((mut rows, mut runs), Some((more, more_runs))) => {
+    let (mut staged, runs) = in_parts(n, PARALLEL_PART, read_failed, read)?
+        .into_iter()
+        .reduce(|(mut rows, mut runs), (more, more_runs)| {
             let offset = rows.time.len();
             rows.time.extend(more.time);
             rows.series.extend(more.series);
             rows.values.extend(more.values);
             runs.extend(more_runs.into_iter().map(|(a, b)| (a + offset, b + offset)));
             (rows, runs)
-        }
-        (all, None) => all,
-    };
+        })
+        .ok_or_else(read_failed)?;
     if runs.iter().filter(|(a, b)| b > a).count() <= 1 {
         return Ok(staged);
     }
@@ -194,29 +194,12 @@ pub(super) fn charge(budget: &AtomicUsize, n: usize) -> Result<()> {
         })
 }
 
-/// Groups of at least this many series are read on two threads.
-pub(super) const PARALLEL_SERIES: usize = 4;
+/// A group's series are read on several threads once each thread gets this many.
+pub(super) const PARALLEL_PART: usize = 2;
 
-/// `work` over the series `0..n` of a group: on two threads (the first half here, the second
-/// on its own) when there are [`PARALLEL_SERIES`] or more and two cores, else here alone.
-pub(super) fn in_two<T: Send>(
-    n: usize,
-    work: impl Fn(std::ops::Range<usize>) -> Result<T> + Sync,
-) -> Result<(T, Option<T>)> {
-    let threads = std::thread::available_parallelism().map_or(1, |p| p.get());
-    if n < PARALLEL_SERIES || threads < 2 {
-        return Ok((work(0..n)?, None));
-    }
-    let half = n / 2;
-    let (first, second) = std::thread::scope(|sc| {
-        let other = sc.spawn(|| work(half..n));
-        let mine = work(0..half);
-        let theirs = other
-            .join()
-            .unwrap_or_else(|_| Err(InfluxqlError::invalid("a read thread failed")));
-        (mine, theirs)
-    });
-    Ok((first?, Some(second?)))
+/// The error of a read thread that panicked.
+pub(super) fn read_failed() -> InfluxqlError {
+    InfluxqlError::invalid("a read thread failed")
 }
 
 /// Reads and stages the series `series` of `g`: their rows one series after the other, each

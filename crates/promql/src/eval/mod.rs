@@ -34,8 +34,8 @@ use value::{Series, Steps, Value};
 /// Selectors of more series than this read around the block cache.
 const BULK_SERIES: usize = 1000;
 
-/// Selectors of at least this many series are read and folded on several threads.
-const PARALLEL_SERIES: usize = 512;
+/// Selectors are read and folded on several threads once each thread gets this many series.
+const PARALLEL_PART: usize = 256;
 
 /// One query's evaluation state.
 pub struct Evaluator<'a> {
@@ -244,29 +244,13 @@ impl<'a> Evaluator<'a> {
             })?;
             Ok(out)
         };
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if threads < 2 || selected.len() < PARALLEL_SERIES {
-            return run(&selected);
-        }
-        let per = selected.len().div_ceil(threads);
-        let parts: Vec<Result<Vec<Series>>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = selected
-                .chunks(per)
-                .map(|part| scope.spawn(|| run(part)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|_| Err(PromqlError::exec("an evaluation thread failed")))
-                })
-                .collect()
-        });
-        let mut out = Vec::new();
-        for part in parts {
-            out.extend(part?);
-        }
-        Ok(out)
+        let parts = strata_engine::in_parts(
+            selected.len(),
+            PARALLEL_PART,
+            || PromqlError::exec("an evaluation thread failed"),
+            |r| run(selected.get(r).unwrap_or_default()),
+        )?;
+        Ok(parts.into_iter().flatten().collect())
     }
 
     fn vector_selector(&self, vs: &VectorSelector, steps: &Steps) -> Result<Vec<Series>> {
