@@ -66,11 +66,23 @@ pub fn encode(values: &[i64], out: &mut Vec<u8>) {
 
 /// Decodes `count` values written by [`encode`] from `cur`, appending them to `out`.
 pub fn decode(cur: &mut Cursor<'_>, count: usize, out: &mut Vec<i64>) -> Result<()> {
-    out.reserve(count);
+    decode_prefix(cur, count, count, out)
+}
+
+/// [`decode`] of only the frames holding the first `keep` of the `count` values: appends
+/// at least `min(keep, count)` values (whole frames), leaving `cur` inside the stream.
+pub fn decode_prefix(
+    cur: &mut Cursor<'_>,
+    count: usize,
+    keep: usize,
+    out: &mut Vec<i64>,
+) -> Result<()> {
+    out.reserve(count.min(keep));
     let mut left = count;
+    let mut kept = 0;
     // Frame bytes are copied here so every 8-byte load stays in bounds without a branch.
     let mut scratch = [0u8; FRAME * 8 + 16];
-    while left > 0 {
+    while left > 0 && kept < keep {
         let n = left.min(FRAME);
         let base = cur.ivarint("bit-packed frame base")?;
         let w = u32::from(cur.u8("bit-packed frame width")?);
@@ -90,6 +102,7 @@ pub fn decode(cur: &mut Cursor<'_>, count: usize, out: &mut Vec<i64>) -> Result<
             unpack(&scratch, n, w, base, out);
         }
         left -= n;
+        kept += n;
     }
     Ok(())
 }

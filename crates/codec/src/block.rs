@@ -221,6 +221,21 @@ impl BlockDecoder {
     /// Decodes `block`, replacing the contents of `ts` and `values` (whose type is set from
     /// the block).
     pub fn decode(&mut self, block: &[u8], ts: &mut Vec<i64>, values: &mut Column) -> Result<()> {
+        self.decode_before(block, i64::MAX, ts, values)
+    }
+
+    /// [`BlockDecoder::decode`] of only the points before `end` (exclusive; `i64::MAX`:
+    /// all): the timestamps are decoded whole, the numeric values only as far as the last
+    /// point kept (a block's later values cost nothing), and the rest is dropped. Whatever
+    /// `end`, a block's whole values are checked only when all of them are decoded, so a
+    /// caller reading part of a block relies on the block's checksum for the rest.
+    pub fn decode_before(
+        &mut self,
+        block: &[u8],
+        end: i64,
+        ts: &mut Vec<i64>,
+        values: &mut Column,
+    ) -> Result<()> {
         let mut cur = Cursor::new(block);
         let version = cur.u8("block version")?;
         if version != BLOCK_VERSION {
@@ -232,34 +247,47 @@ impl BlockDecoder {
         ts.clear();
         timestamp::decode(&mut ts_cur, ts)?;
         ts_cur.finish("timestamp section")?;
+        let all = ts.len();
+        let keep = if end == i64::MAX {
+            all
+        } else {
+            ts.partition_point(|&t| t < end)
+        };
+        // Decoding the whole block checks its values' count against the timestamps'.
+        let value_keep = if keep == all { usize::MAX } else { keep };
         if values.as_ref().value_type() != value_type {
             *values = Column::empty(value_type);
         }
         match values {
             Column::Float(v) => {
                 v.clear();
-                float::decode(&mut cur, v, &mut self.ints)?;
+                float::decode_prefix(&mut cur, v, &mut self.ints, value_keep)?;
             }
             Column::Integer(v) => {
                 v.clear();
-                integer::decode(&mut cur, v)?;
+                integer::decode_prefix(&mut cur, v, value_keep)?;
             }
             Column::Unsigned(v) => {
                 self.ints.clear();
-                integer::decode(&mut cur, &mut self.ints)?;
+                integer::decode_prefix(&mut cur, &mut self.ints, value_keep)?;
                 v.clear();
                 v.extend(self.ints.iter().map(|&i| i as u64));
             }
             Column::Boolean(v) => {
                 v.clear();
                 boolean::decode(&mut cur, v)?;
+                v.truncate(value_keep);
             }
             Column::String(v) => {
                 v.clear();
                 string::decode(&mut cur, v)?;
+                v.truncate(value_keep);
             }
         }
-        cur.finish("block")?;
+        if keep == all {
+            cur.finish("block")?;
+        }
+        ts.truncate(keep);
         if values.len() != ts.len() {
             return Err(CodecError::Inconsistent {
                 what: "block",

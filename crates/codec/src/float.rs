@@ -167,12 +167,23 @@ pub fn decode(
     out: &mut Vec<f64>,
     ints: &mut Vec<i64>,
 ) -> Result<FloatScheme> {
+    decode_prefix(cur, out, ints, usize::MAX)
+}
+
+/// [`decode`] of only the first `keep` values (all of them when there are fewer); `cur`
+/// may be left inside the stream.
+pub fn decode_prefix(
+    cur: &mut Cursor<'_>,
+    out: &mut Vec<f64>,
+    ints: &mut Vec<i64>,
+    keep: usize,
+) -> Result<FloatScheme> {
     let tag = cur.u8("float scheme")?;
     match tag {
         TAG_GORILLA => {
             let mut bits = Vec::new();
             gorilla::decode(cur, &mut bits)?;
-            out.extend(bits.into_iter().map(f64::from_bits));
+            out.extend(bits.into_iter().take(keep).map(f64::from_bits));
             Ok(FloatScheme::Gorilla)
         }
         TAG_DECIMAL => {
@@ -185,13 +196,13 @@ pub fn decode(
                 });
             }
             ints.clear();
-            integer::decode(cur, ints)?;
+            integer::decode_prefix(cur, ints, keep)?;
             out.extend(ints.iter().map(|&m| decimal::decode_one(m, e)));
             Ok(FloatScheme::Decimal)
         }
         TAG_BITS_INT => {
             ints.clear();
-            integer::decode(cur, ints)?;
+            integer::decode_prefix(cur, ints, keep)?;
             out.extend(ints.iter().map(|&b| f64::from_bits(b as u64)));
             Ok(FloatScheme::BitsInt)
         }

@@ -302,6 +302,13 @@ pub fn encode(values: &[i64], out: &mut Vec<u8>) -> IntScheme {
 
 /// Decodes one integer column from `cur`, appending its values to `out`.
 pub fn decode(cur: &mut Cursor<'_>, out: &mut Vec<i64>) -> Result<IntScheme> {
+    decode_prefix(cur, out, usize::MAX)
+}
+
+/// [`decode`] of only the first `keep` values (all of them when there are fewer): the
+/// transforms run from the first value, so only the packed values after `keep` are
+/// skipped, and `cur` is left inside the stream when any are.
+pub fn decode_prefix(cur: &mut Cursor<'_>, out: &mut Vec<i64>, keep: usize) -> Result<IntScheme> {
     let scheme = IntScheme::from_tag(cur.u8("integer scheme")?)?;
     let count = cur.count("integer count", MAX_BLOCK_POINTS)?;
     let start = out.len();
@@ -310,10 +317,12 @@ pub fn decode(cur: &mut Cursor<'_>, out: &mut Vec<i64>) -> Result<IntScheme> {
         out.push(cur.ivarint("integer prefix")?);
     }
     let rest = count - prefix;
+    let rest_keep = keep.saturating_sub(prefix);
     match scheme.packing {
-        Packing::BitPack => bitpack::decode(cur, rest, out)?,
-        Packing::RunLength => rle::decode(cur, rest, out)?,
+        Packing::BitPack => bitpack::decode_prefix(cur, rest, rest_keep, out)?,
+        Packing::RunLength => rle::decode_prefix(cur, rest, rest_keep, out)?,
     }
+    out.truncate(start.saturating_add(keep));
     let col = &mut out[start..];
     match scheme.transform {
         Transform::Raw => {}

@@ -53,9 +53,20 @@ pub fn encode(values: &[i64], out: &mut Vec<u8>) {
 
 /// Decodes exactly `count` values from `cur`, appending them to `out`.
 pub fn decode(cur: &mut Cursor<'_>, count: usize, out: &mut Vec<i64>) -> Result<()> {
-    out.reserve(count);
+    decode_prefix(cur, count, count, out)
+}
+
+/// [`decode`] of only the runs holding the first `keep` of the `count` values: appends at
+/// least `min(keep, count)` values (whole runs), leaving `cur` inside the stream.
+pub fn decode_prefix(
+    cur: &mut Cursor<'_>,
+    count: usize,
+    keep: usize,
+    out: &mut Vec<i64>,
+) -> Result<()> {
+    out.reserve(count.min(keep));
     let mut left = count;
-    while left > 0 {
+    while left > 0 && count - left < keep {
         let value = cur.ivarint("run value")?;
         let offset = cur.position();
         let len = cur.uvarint("run length")?;

@@ -6,7 +6,9 @@ use strata_codec::float::{FloatEncoder, FloatScheme};
 use strata_codec::integer::IntScheme;
 use strata_codec::timestamp::TimestampScheme;
 use strata_codec::varint::Cursor;
-use strata_codec::{Column, ColumnRef, decode_block, encode_block, float, integer, timestamp};
+use strata_codec::{
+    BlockDecoder, Column, ColumnRef, decode_block, encode_block, float, integer, timestamp,
+};
 
 /// Any i64 sequence, plus realistic ones: regular intervals with jitter and gaps.
 fn timestamps() -> impl Strategy<Value = Vec<i64>> {
@@ -189,6 +191,38 @@ proptest! {
         match (&got, &col) {
             (Column::Float(a), Column::Float(b)) => prop_assert_eq!(bits_of(a), bits_of(b)),
             _ => prop_assert_eq!(&got, &col),
+        }
+    }
+
+    #[test]
+    fn a_block_decoded_before_an_end_is_its_points_before_that_end(
+        mut ts in timestamps(),
+        floats in floats(),
+        ints in ints(),
+        kind in 0u8..4,
+        cut in any::<prop::sample::Index>(),
+        nudge in -1i64..=1,
+    ) {
+        ts.sort_unstable();
+        ts.dedup();
+        let col = match kind {
+            0 => Column::Float(floats.iter().copied().cycle().take(ts.len()).collect()),
+            1 => Column::Integer(ints.iter().copied().cycle().take(ts.len()).collect()),
+            2 => Column::Unsigned(ints.iter().map(|&i| i as u64).cycle().take(ts.len()).collect()),
+            _ => Column::String(ints.iter().map(|i| format!("s{}", i % 5)).cycle().take(ts.len()).collect()),
+        };
+        let ts = ts[..col.len()].to_vec();
+        let block = encode_block(&ts, col.as_ref()).unwrap();
+        let end = if ts.is_empty() { 0 } else { ts[cut.index(ts.len())].saturating_add(nudge) };
+        // `i64::MAX` means the whole block (a point may sit at `i64::MAX`).
+        let keep = if end == i64::MAX { ts.len() } else { ts.partition_point(|&t| t < end) };
+        let (mut got_ts, mut got) = (Vec::new(), Column::Float(Vec::new()));
+        BlockDecoder::default().decode_before(&block, end, &mut got_ts, &mut got).unwrap();
+        prop_assert_eq!(&got_ts[..], &ts[..keep]);
+        let want = col.as_ref().slice(0..keep);
+        match (got.as_ref(), want) {
+            (ColumnRef::Float(a), ColumnRef::Float(b)) => prop_assert_eq!(bits_of(a), bits_of(b)),
+            (a, b) => prop_assert_eq!(format!("{a:?}"), format!("{b:?}")),
         }
     }
 

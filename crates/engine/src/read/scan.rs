@@ -305,11 +305,15 @@ impl<'s> ColumnScan<'s> {
             return Ok(Chunk::empty());
         };
         let dec = &mut self.dec;
+        // A block that is not kept in the cache is decoded only up to the scan's end.
+        let before = if self.fill_cache { i64::MAX } else { self.end };
         let data =
             self.cache
                 .block_or_load((st.table.meta.id, block.offset), self.fill_cache, || {
                     let mut data = ColumnData::new(value_type);
-                    st.table.reader.read_block(&block, dec, &mut data)?;
+                    st.table
+                        .reader
+                        .read_block_before(&block, before, dec, &mut data)?;
                     Ok(data)
                 })?;
         let range = data.range_indices(self.start, self.end);

@@ -266,6 +266,18 @@ impl SstReader {
         dec: &mut BlockDecoder,
         out: &mut ColumnData,
     ) -> Result<()> {
+        self.read_block_before(block, i64::MAX, dec, out)
+    }
+
+    /// [`SstReader::read_block`] of only the points before `before` (exclusive): the values
+    /// after them are not decoded (see [`BlockDecoder::decode_before`]).
+    pub fn read_block_before(
+        &self,
+        block: &BlockMeta,
+        before: i64,
+        dec: &mut BlockDecoder,
+        out: &mut ColumnData,
+    ) -> Result<()> {
         let start = block.offset as usize;
         let end = start + block.len as usize;
         let bytes = self
@@ -277,9 +289,10 @@ impl SstReader {
         if crc32c::crc32c(data) != want {
             return Err(corrupt(&self.path, block.offset, "block checksum mismatch"));
         }
-        dec.decode(data, &mut out.ts, &mut out.values)
+        dec.decode_before(data, before, &mut out.ts, &mut out.values)
             .map_err(|e| corrupt(&self.path, block.offset, format!("undecodable block: {e}")))?;
-        if out.len() != block.points as usize {
+        let whole = before == i64::MAX || before > block.max_ts;
+        if (whole && out.len() != block.points as usize) || out.len() > block.points as usize {
             return Err(corrupt(
                 &self.path,
                 block.offset,
