@@ -64,19 +64,10 @@ pub fn encode(values: &[i64], out: &mut Vec<u8>) {
     }
 }
 
-/// Decodes `count` values written by [`encode`] from `cur`, appending them to `out`.
-pub fn decode(cur: &mut Cursor<'_>, count: usize, out: &mut Vec<i64>) -> Result<()> {
-    decode_prefix(cur, count, count, out)
-}
-
-/// [`decode`] of only the frames holding the first `keep` of the `count` values: appends
-/// at least `min(keep, count)` values (whole frames), leaving `cur` inside the stream.
-pub fn decode_prefix(
-    cur: &mut Cursor<'_>,
-    count: usize,
-    keep: usize,
-    out: &mut Vec<i64>,
-) -> Result<()> {
+/// Decodes the frames written by [`encode`] holding the first `keep` of `count` values
+/// from `cur`, appending them to `out`: at least `min(keep, count)` values (whole frames),
+/// all `count` when `keep >= count`; `cur` is left inside the stream when frames remain.
+pub fn decode(cur: &mut Cursor<'_>, count: usize, keep: usize, out: &mut Vec<i64>) -> Result<()> {
     out.reserve(count.min(keep));
     let mut left = count;
     let mut kept = 0;
@@ -147,7 +138,7 @@ mod tests {
         assert_eq!(buf.len(), encoded_size(values));
         let mut out = Vec::new();
         let mut cur = Cursor::new(&buf);
-        decode(&mut cur, values.len(), &mut out).unwrap();
+        decode(&mut cur, values.len(), values.len(), &mut out).unwrap();
         cur.finish("test").unwrap();
         assert_eq!(out, values);
     }
@@ -185,7 +176,7 @@ mod tests {
         encode(&[1, 100, 10000], &mut buf);
         for cut in 0..buf.len() {
             let mut out = Vec::new();
-            assert!(decode(&mut Cursor::new(&buf[..cut]), 3, &mut out).is_err());
+            assert!(decode(&mut Cursor::new(&buf[..cut]), 3, 3, &mut out).is_err());
         }
     }
 }

@@ -319,8 +319,8 @@ pub fn decode_prefix(cur: &mut Cursor<'_>, out: &mut Vec<i64>, keep: usize) -> R
     let rest = count - prefix;
     let rest_keep = keep.saturating_sub(prefix);
     match scheme.packing {
-        Packing::BitPack => bitpack::decode_prefix(cur, rest, rest_keep, out)?,
-        Packing::RunLength => rle::decode_prefix(cur, rest, rest_keep, out)?,
+        Packing::BitPack => bitpack::decode(cur, rest, rest_keep, out)?,
+        Packing::RunLength => rle::decode(cur, rest, rest_keep, out)?,
     }
     out.truncate(start.saturating_add(keep));
     let col = &mut out[start..];

@@ -51,19 +51,10 @@ pub fn encode(values: &[i64], out: &mut Vec<u8>) {
     });
 }
 
-/// Decodes exactly `count` values from `cur`, appending them to `out`.
-pub fn decode(cur: &mut Cursor<'_>, count: usize, out: &mut Vec<i64>) -> Result<()> {
-    decode_prefix(cur, count, count, out)
-}
-
-/// [`decode`] of only the runs holding the first `keep` of the `count` values: appends at
-/// least `min(keep, count)` values (whole runs), leaving `cur` inside the stream.
-pub fn decode_prefix(
-    cur: &mut Cursor<'_>,
-    count: usize,
-    keep: usize,
-    out: &mut Vec<i64>,
-) -> Result<()> {
+/// Decodes the runs holding the first `keep` of `count` values from `cur`, appending them
+/// to `out`: at least `min(keep, count)` values (whole runs), exactly `count` when
+/// `keep >= count`; `cur` is left inside the stream when runs remain.
+pub fn decode(cur: &mut Cursor<'_>, count: usize, keep: usize, out: &mut Vec<i64>) -> Result<()> {
     out.reserve(count.min(keep));
     let mut left = count;
     while left > 0 && count - left < keep {
@@ -98,7 +89,7 @@ mod tests {
             encode(&values, &mut buf);
             assert_eq!(buf.len(), encoded_size(&values));
             let mut out = Vec::new();
-            decode(&mut Cursor::new(&buf), values.len(), &mut out).unwrap();
+            decode(&mut Cursor::new(&buf), values.len(), values.len(), &mut out).unwrap();
             assert_eq!(out, values);
         }
     }
@@ -108,6 +99,6 @@ mod tests {
         let mut buf = Vec::new();
         encode(&[4; 10], &mut buf);
         let mut out = Vec::new();
-        assert!(decode(&mut Cursor::new(&buf), 9, &mut out).is_err());
+        assert!(decode(&mut Cursor::new(&buf), 9, 9, &mut out).is_err());
     }
 }
