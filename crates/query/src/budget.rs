@@ -38,21 +38,12 @@ impl Budget {
 
     /// Accounts for `rows` points of one output series.
     pub(crate) fn take(&self, rows: usize) -> Result<(), QueryError> {
-        let mut used = self.used.load(Ordering::Relaxed);
-        loop {
-            if rows > self.max.saturating_sub(used) {
-                return Err(self.too_large());
-            }
-            match self.used.compare_exchange_weak(
-                used,
-                used + rows,
-                Ordering::Relaxed,
-                Ordering::Relaxed,
-            ) {
-                Ok(_) => return Ok(()),
-                Err(now) => used = now,
-            }
-        }
+        self.used
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |used| {
+                (rows <= self.max.saturating_sub(used)).then_some(used + rows)
+            })
+            .map(|_| ())
+            .map_err(|_| self.too_large())
     }
 }
 
