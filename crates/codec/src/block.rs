@@ -225,8 +225,9 @@ impl BlockDecoder {
     }
 
     /// [`BlockDecoder::decode`] of only the points before `end` (exclusive; `i64::MAX`:
-    /// all): the timestamps are decoded whole, the numeric values only as far as the last
-    /// point kept (a block's later values cost nothing), and the rest is dropped. Whatever
+    /// all): the timestamps are read whole but summed only up to `end`, the numeric values
+    /// decoded only as far as the last point kept (a block's later values cost nothing), and
+    /// the rest is dropped. Whatever
     /// `end`, a block's whole values are checked only when all of them are decoded, so a
     /// caller reading part of a block relies on the block's checksum for the rest.
     pub fn decode_before(
@@ -245,14 +246,14 @@ impl BlockDecoder {
         let ts_len = cur.count("timestamp section length", block.len())?;
         let mut ts_cur = Cursor::new(cur.bytes(ts_len, "timestamp section")?);
         ts.clear();
-        timestamp::decode(&mut ts_cur, ts)?;
-        ts_cur.finish("timestamp section")?;
-        let all = ts.len();
-        let keep = if end == i64::MAX {
-            all
+        let all = if end == i64::MAX {
+            timestamp::decode(&mut ts_cur, ts)?;
+            ts.len()
         } else {
-            ts.partition_point(|&t| t < end)
+            timestamp::decode_before(&mut ts_cur, ts, end)?.1
         };
+        ts_cur.finish("timestamp section")?;
+        let keep = ts.len();
         // Decoding the whole block checks its values' count against the timestamps'.
         let value_keep = if keep == all { usize::MAX } else { keep };
         if values.as_ref().value_type() != value_type {
@@ -287,7 +288,6 @@ impl BlockDecoder {
         if keep == all {
             cur.finish("block")?;
         }
-        ts.truncate(keep);
         if values.len() != ts.len() {
             return Err(CodecError::Inconsistent {
                 what: "block",

@@ -260,6 +260,25 @@ pub fn encode(ts: &[i64], out: &mut Vec<u8>) -> TimestampScheme {
 
 /// Decodes one timestamp column from `cur`, appending to `out`.
 pub fn decode(cur: &mut Cursor<'_>, out: &mut Vec<i64>) -> Result<TimestampScheme> {
+    decode_until(cur, out, None).map(|(scheme, _)| scheme)
+}
+
+/// [`decode`] that appends only the timestamps before `end` (exclusive) of the column's sorted
+/// timestamps; returns the scheme and how many the column holds in all. The whole column is
+/// read and checked, but its deltas are summed only up to `end`.
+pub fn decode_before(
+    cur: &mut Cursor<'_>,
+    out: &mut Vec<i64>,
+    end: i64,
+) -> Result<(TimestampScheme, usize)> {
+    decode_until(cur, out, Some(end))
+}
+
+fn decode_until(
+    cur: &mut Cursor<'_>,
+    out: &mut Vec<i64>,
+    end: Option<i64>,
+) -> Result<(TimestampScheme, usize)> {
     let tag = cur.u8("timestamp scheme")?;
     let scheme = match tag {
         TAG_SCALED_INT => TimestampScheme::ScaledInt,
@@ -274,7 +293,7 @@ pub fn decode(cur: &mut Cursor<'_>, out: &mut Vec<i64>) -> Result<TimestampSchem
     };
     let count = cur.count("timestamp count", MAX_BLOCK_POINTS)?;
     if count == 0 {
-        return Ok(scheme);
+        return Ok((scheme, 0));
     }
     let first = cur.ivarint("first timestamp")?;
     let k = cur.u8("timestamp scale")?;
@@ -322,11 +341,29 @@ pub fn decode(cur: &mut Cursor<'_>, out: &mut Vec<i64>) -> Result<TimestampSchem
     let p = pow10(k);
     let col = &mut out[start..];
     let mut t = first;
-    for x in col.iter_mut().skip(1) {
-        t = t.wrapping_add(x.wrapping_mul(p));
-        *x = t;
+    match end {
+        None => {
+            for x in col.iter_mut().skip(1) {
+                t = t.wrapping_add(x.wrapping_mul(p));
+                *x = t;
+            }
+        }
+        Some(end) => {
+            let mut kept = usize::from(first < end);
+            if kept == 1 {
+                for x in col.iter_mut().skip(1) {
+                    t = t.wrapping_add(x.wrapping_mul(p));
+                    if t >= end {
+                        break;
+                    }
+                    *x = t;
+                    kept += 1;
+                }
+            }
+            out.truncate(start + kept);
+        }
     }
-    Ok(scheme)
+    Ok((scheme, count))
 }
 
 #[cfg(test)]

@@ -4,8 +4,14 @@
 //! none of those in memory, see `sst::reader`). Index entries sit in the meta section and
 //! blocks before it, so the two kinds never share a key. Compressed bytes are already in the
 //! page cache through the memory map. Hits and misses are counted for `/metrics`.
+//!
+//! A cache of a few MiB or more is split into up to 16 shards by key hash, each its own LRU
+//! under its own lock with an equal share of the bytes: a query walking thousands of series
+//! on both cores looks up a block per series and column, and one lock (with one hash map
+//! behind it) was a measurable share of such a query.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -26,7 +32,7 @@ enum Cached {
 
 #[derive(Debug, Default)]
 struct Inner {
-    entries: HashMap<BlockKey, (Cached, u64, usize)>,
+    entries: foldhash::HashMap<BlockKey, (Cached, u64, usize)>,
     /// Recency order: tick -> key; the smallest tick is evicted first.
     order: BTreeMap<u64, BlockKey>,
     bytes: usize,
@@ -36,11 +42,17 @@ struct Inner {
 /// A shared, thread-safe LRU cache of decoded blocks.
 #[derive(Debug)]
 pub struct BlockCache {
+    /// Bytes each shard may hold.
     capacity: usize,
-    inner: Mutex<Inner>,
+    shards: Box<[Mutex<Inner>]>,
+    hasher: foldhash::fast::FixedState,
     hits: AtomicU64,
     misses: AtomicU64,
 }
+
+/// The most shards a cache is split into, and the least bytes a shard holds.
+const MAX_SHARDS: usize = 16;
+const MIN_SHARD_BYTES: usize = 4 << 20;
 
 /// Approximate heap bytes of a decoded block.
 fn weight(c: &ColumnData) -> usize {
@@ -65,9 +77,11 @@ fn columns_weight(cols: &[OwnedColumn]) -> usize {
 impl BlockCache {
     /// A cache holding at most `capacity` bytes (0 disables it).
     pub fn new(capacity: usize) -> Self {
+        let shards = (capacity / MIN_SHARD_BYTES).clamp(1, MAX_SHARDS);
         BlockCache {
-            capacity,
-            inner: Mutex::new(Inner::default()),
+            capacity: capacity / shards,
+            shards: (0..shards).map(|_| Mutex::new(Inner::default())).collect(),
+            hasher: foldhash::fast::FixedState::default(),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
@@ -132,11 +146,18 @@ impl BlockCache {
         Ok(c)
     }
 
+    /// The shard that holds `key`.
+    fn shard(&self, key: BlockKey) -> &Mutex<Inner> {
+        let i = self.hasher.hash_one(key) as usize % self.shards.len();
+        // `shards` is never empty and `i` is below its length.
+        &self.shards[i]
+    }
+
     fn lookup(&self, key: BlockKey) -> Option<Cached> {
         if self.capacity == 0 {
             return None;
         }
-        let mut inner = self.inner.lock();
+        let mut inner = self.shard(key).lock();
         inner.tick += 1;
         let tick = inner.tick;
         let Some((data, old_tick, _)) = inner.entries.get_mut(&key) else {
@@ -157,7 +178,7 @@ impl BlockCache {
         if self.capacity == 0 || w > self.capacity / 4 {
             return;
         }
-        let mut inner = self.inner.lock();
+        let mut inner = self.shard(key).lock();
         inner.tick += 1;
         let tick = inner.tick;
         if let Some((_, old_tick, old_w)) = inner.entries.insert(key, (data, tick, w)) {
@@ -178,17 +199,19 @@ impl BlockCache {
 
     /// Drops every entry of a table (when it is deleted).
     pub fn evict_table(&self, table: u64) {
-        let mut inner = self.inner.lock();
-        let keys: Vec<BlockKey> = inner
-            .entries
-            .keys()
-            .filter(|k| k.0 == table)
-            .copied()
-            .collect();
-        for k in keys {
-            if let Some((_, tick, w)) = inner.entries.remove(&k) {
-                inner.order.remove(&tick);
-                inner.bytes -= w;
+        for shard in &self.shards {
+            let mut inner = shard.lock();
+            let keys: Vec<BlockKey> = inner
+                .entries
+                .keys()
+                .filter(|k| k.0 == table)
+                .copied()
+                .collect();
+            for k in keys {
+                if let Some((_, tick, w)) = inner.entries.remove(&k) {
+                    inner.order.remove(&tick);
+                    inner.bytes -= w;
+                }
             }
         }
     }
@@ -202,11 +225,13 @@ impl BlockCache {
     }
 
     pub fn bytes(&self) -> usize {
-        self.inner.lock().bytes
+        self.shards.iter().map(|s| s.lock().bytes).sum()
     }
 
     pub fn clear(&self) {
-        *self.inner.lock() = Inner::default();
+        for shard in &self.shards {
+            *shard.lock() = Inner::default();
+        }
     }
 }
 
@@ -245,6 +270,26 @@ mod tests {
         );
         assert!(cache.bytes() >= 64 + 5 + 64 + 10 * 16);
         cache.evict_table(7);
+        assert_eq!(cache.bytes(), 0);
+    }
+
+    #[test]
+    fn a_large_cache_is_sharded_and_stays_within_its_bytes() {
+        let capacity = 64 << 20;
+        let cache = BlockCache::new(capacity);
+        assert_eq!(cache.shards.len(), MAX_SHARDS);
+        let w = weight(&block(1000));
+        let n = 2 * capacity / w;
+        for i in 0..n as u64 {
+            cache.insert((3, i), block(1000));
+        }
+        assert!(cache.bytes() <= capacity, "{} bytes", cache.bytes());
+        assert!(cache.bytes() > capacity / 2, "{} bytes", cache.bytes());
+        // The newest blocks are all there, the oldest all gone.
+        let last = n as u64 - 1;
+        assert!((last - 100..=last).all(|i| cache.get((3, i)).is_some()));
+        assert!((0..100).all(|i| cache.get((3, i)).is_none()));
+        cache.evict_table(3);
         assert_eq!(cache.bytes(), 0);
     }
 
