@@ -57,11 +57,11 @@ pub fn plan(version: &Version, opts: &EngineOptions, force: bool) -> Vec<Compact
         .by_partition()
         .into_iter()
         .filter_map(|(partition, p)| {
-            let deletes = p.raw.iter().any(|t| version.has_pending_deletes(t));
             let l0 = p.raw.iter().filter(|t| t.meta.level == FLUSH_LEVEL).count();
-            let inputs = if force || deletes {
-                let due = deletes || p.raw.len() > 1 || l0 > 0;
-                due.then_some(p.raw)?
+            // Looked for (an index lookup per tombstone and file) only where it decides.
+            let deletes = || p.raw.iter().any(|t| version.has_pending_deletes(t));
+            let inputs = if force && (p.raw.len() > 1 || l0 > 0) || deletes() {
+                p.raw
             } else if l0 >= opts.l0_compaction_trigger {
                 tiered_inputs(p.raw)
             } else {
