@@ -33,7 +33,8 @@ if ((${#missing[@]})); then
 fi
 
 
-cargo build --release -p strata -p strata-bench
+# The whole workspace, as the tests build it: one feature set, so neither rebuilds the other.
+cargo build --release --workspace
 target="${CARGO_TARGET_DIR:-target}"
 
 mkdir -p bench/results

@@ -12,8 +12,11 @@ use crate::float::FloatEncoder;
 use crate::varint::{Cursor, put_uvarint};
 use crate::{MAX_BLOCK_POINTS, boolean, float, integer, string, timestamp};
 
-/// The block format version this crate writes and reads.
-pub const BLOCK_VERSION: u8 = 1;
+/// The block format version this crate writes. Version 2 added the Huffman packing of integer
+/// columns; version 1 blocks (which never use it) are read unchanged.
+pub const BLOCK_VERSION: u8 = 2;
+/// The oldest block format version this crate reads.
+pub const OLDEST_BLOCK_VERSION: u8 = 1;
 
 /// The type of a value column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -239,7 +242,7 @@ impl BlockDecoder {
     ) -> Result<()> {
         let mut cur = Cursor::new(block);
         let version = cur.u8("block version")?;
-        if version != BLOCK_VERSION {
+        if !(OLDEST_BLOCK_VERSION..=BLOCK_VERSION).contains(&version) {
             return Err(CodecError::UnsupportedVersion(version));
         }
         let value_type = ValueType::from_tag(cur.u8("value type")?)?;
@@ -362,9 +365,17 @@ mod tests {
         for cut in 0..block.len() {
             assert!(decode_block(&block[..cut]).is_err(), "cut at {cut}");
         }
-        let mut bad = block.clone();
-        bad[0] = 2;
-        assert_eq!(decode_block(&bad), Err(CodecError::UnsupportedVersion(2)));
+        let mut old = block.clone();
+        old[0] = 1;
+        assert!(decode_block(&old).is_ok(), "version 1 blocks are read");
+        for version in [0, BLOCK_VERSION + 1] {
+            let mut bad = block.clone();
+            bad[0] = version;
+            assert_eq!(
+                decode_block(&bad),
+                Err(CodecError::UnsupportedVersion(version))
+            );
+        }
         let mut extra = block;
         extra.push(0);
         assert!(decode_block(&extra).is_err());

@@ -1,5 +1,6 @@
 //! Integer columns: a transform (none, delta, delta-of-delta) followed by a packing
-//! (frame-of-reference bit-packing or run-length), the pair chosen per block by exact size.
+//! (frame-of-reference bit-packing, run-length or Huffman), the pair chosen per block by exact
+//! size.
 //!
 //! Layout: `scheme u8 = packing << 4 | transform`, `count` varint, then the transform's prefix
 //! (delta: the first value; delta-of-delta: the first value and the first delta, zigzag
@@ -7,6 +8,7 @@
 //! `i64` sequence round-trips. Unsigned columns reuse this codec on the bit-cast values.
 
 use crate::error::{CodecError, Result};
+use crate::huffman::{self, Histogram};
 use crate::varint::{Cursor, put_ivarint, put_uvarint, uvarint_len, zigzag};
 use crate::{MAX_BLOCK_POINTS, bitpack, rle};
 
@@ -28,6 +30,8 @@ pub enum Packing {
     BitPack = 0,
     /// Run-length pairs ([`rle`]).
     RunLength = 1,
+    /// Canonical Huffman codes of the block's own residual histogram ([`huffman`]).
+    Huffman = 2,
 }
 
 /// A transform and packing pair; its byte is the column's header.
@@ -38,7 +42,7 @@ pub struct IntScheme {
 }
 
 impl IntScheme {
-    pub const ALL: [IntScheme; 6] = {
+    pub const ALL: [IntScheme; 9] = {
         use Packing::*;
         use Transform::*;
         [
@@ -48,6 +52,9 @@ impl IntScheme {
             IntScheme::new(Raw, RunLength),
             IntScheme::new(Delta, RunLength),
             IntScheme::new(DeltaOfDelta, RunLength),
+            IntScheme::new(Raw, Huffman),
+            IntScheme::new(Delta, Huffman),
+            IntScheme::new(DeltaOfDelta, Huffman),
         ]
     };
 
@@ -74,6 +81,7 @@ impl IntScheme {
         let packing = match tag >> 4 {
             0 => Packing::BitPack,
             1 => Packing::RunLength,
+            2 => Packing::Huffman,
             _ => {
                 return Err(CodecError::UnknownTag {
                     what: "integer packing",
@@ -92,6 +100,9 @@ impl IntScheme {
             (Transform::Raw, Packing::RunLength) => "int-raw-rle",
             (Transform::Delta, Packing::RunLength) => "int-delta-rle",
             (Transform::DeltaOfDelta, Packing::RunLength) => "int-dod-rle",
+            (Transform::Raw, Packing::Huffman) => "int-raw-huffman",
+            (Transform::Delta, Packing::Huffman) => "int-delta-huffman",
+            (Transform::DeltaOfDelta, Packing::Huffman) => "int-dod-huffman",
         }
     }
 }
@@ -126,8 +137,8 @@ fn header_size(count: usize, prefix: &[i64]) -> usize {
             .sum::<usize>()
 }
 
-/// Exact bit-packed size, run count and smallest zigzag code of one residual stream, fed one
-/// residual at a time.
+/// Exact bit-packed size, run count and smallest and largest zigzag codes of one residual
+/// stream, fed one residual at a time.
 #[derive(Debug, Clone, Copy)]
 struct Sizer {
     in_frame: usize,
@@ -137,6 +148,7 @@ struct Sizer {
     runs: usize,
     last: i64,
     min_code: u64,
+    max_code: u64,
 }
 
 impl Sizer {
@@ -149,6 +161,7 @@ impl Sizer {
             runs: 0,
             last: 0,
             min_code: u64::MAX,
+            max_code: 0,
         }
     }
 
@@ -169,7 +182,9 @@ impl Sizer {
         // Branch-free: the first residual always opens a run.
         self.runs += usize::from(self.last != r || self.runs == 0);
         self.last = r;
-        self.min_code = self.min_code.min(zigzag(r));
+        let code = zigzag(r);
+        self.min_code = self.min_code.min(code);
+        self.max_code = self.max_code.max(code);
     }
 
     fn packed_size(&self) -> usize {
@@ -224,9 +239,10 @@ fn run_size(values: &[i64], transform: Transform) -> usize {
 }
 
 /// The smallest scheme for `values` and its exact encoded size. One pass sizes bit-packing
-/// for all three transforms and bounds their run-length sizes from below; the exact
-/// run-length size is computed (a second pass, no allocation) only where that bound could
-/// win.
+/// for all three transforms and bounds their run-length sizes from below. Huffman is sized
+/// (a pass counting symbols) for the transform whose residuals are nearest zero (the
+/// smallest largest zigzag code), where one bit per residual could still beat the best so
+/// far; the exact run-length size is computed (a pass, no allocation) only where its bound could win.
 pub fn choose(values: &[i64]) -> (IntScheme, usize) {
     let mut sizers = [Sizer::new(); 3];
     let mut prev = 0i64;
@@ -253,6 +269,19 @@ pub fn choose(values: &[i64]) -> (IntScheme, usize) {
         let size = heads[k] + sizers[k].packed_size();
         if size < best.1 {
             best = (IntScheme::new(t, Packing::BitPack), size);
+        }
+    }
+    let k = (0..3)
+        .min_by_key(|&k| (values.len() <= k, sizers[k].max_code))
+        .unwrap_or(0);
+    let t = transforms[k];
+    let residuals = values.len().saturating_sub(k);
+    if residuals > 0 && heads[k] + residuals / 8 < best.1 {
+        let mut hist = Histogram::new();
+        for_each_residual(values, t, |r| hist.push(zigzag(r)));
+        let size = heads[k] + hist.encoded_size();
+        if size < best.1 {
+            best = (IntScheme::new(t, Packing::Huffman), size);
         }
     }
     for (k, &t) in transforms.iter().enumerate() {
@@ -289,6 +318,7 @@ pub fn encode_with(values: &[i64], scheme: IntScheme, scratch: &mut Vec<i64>, ou
     match scheme.packing {
         Packing::BitPack => bitpack::encode(scratch, out),
         Packing::RunLength => rle::encode(scratch, out),
+        Packing::Huffman => huffman::encode(scratch, out),
     }
 }
 
@@ -321,6 +351,7 @@ pub fn decode_prefix(cur: &mut Cursor<'_>, out: &mut Vec<i64>, keep: usize) -> R
     match scheme.packing {
         Packing::BitPack => bitpack::decode(cur, rest, rest_keep, out)?,
         Packing::RunLength => rle::decode(cur, rest, rest_keep, out)?,
+        Packing::Huffman => huffman::decode(cur, rest, rest_keep, out)?,
     }
     out.truncate(start.saturating_add(keep));
     let col = &mut out[start..];
@@ -387,8 +418,34 @@ mod tests {
     }
 
     #[test]
+    fn a_unit_step_random_walk_is_huffman_coded_below_bit_packing() {
+        let mut v = 50i64;
+        let walk: Vec<i64> = (0..2048u64)
+            .map(|i| {
+                v += [0, 1, -1, 0, 2, -1, 1, 0, -2, 0, 1, -1]
+                    [(i.wrapping_mul(0x9e37_79b9) >> 7) as usize % 12];
+                v
+            })
+            .collect();
+        let (scheme, size) = choose(&walk);
+        assert_eq!(scheme.name(), "int-delta-huffman");
+        let mut packed = Vec::new();
+        encode_with(
+            &walk,
+            IntScheme::new(Transform::Delta, Packing::BitPack),
+            &mut Vec::new(),
+            &mut packed,
+        );
+        assert!(
+            size * 4 < packed.len() * 3,
+            "{size} vs {} bytes",
+            packed.len()
+        );
+    }
+
+    #[test]
     fn unknown_tag_is_an_error() {
         assert!(decode(&mut Cursor::new(&[0x03, 0]), &mut Vec::new()).is_err());
-        assert!(decode(&mut Cursor::new(&[0x20, 0]), &mut Vec::new()).is_err());
+        assert!(decode(&mut Cursor::new(&[0x30, 0]), &mut Vec::new()).is_err());
     }
 }

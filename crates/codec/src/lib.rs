@@ -4,7 +4,7 @@
 //! by trying several schemes and keeping the smallest, announced by a one-byte header:
 //! [`timestamp`] (scaled delta integers or Gorilla delta-of-delta), [`float`] (Gorilla XOR,
 //! exact decimals, or raw bits with run-length), [`integer`] (delta / delta-of-delta with
-//! frame-of-reference bit-packing or run-length), [`boolean`] and [`string`]. Decoders never
+//! frame-of-reference bit-packing, run-length or [`huffman`] codes), [`boolean`] and [`string`]. Decoders never
 //! panic on arbitrary bytes: they return [`CodecError`]. The byte layouts are specified in
 //! `docs/format.md`.
 
@@ -16,6 +16,7 @@ pub mod decimal;
 pub mod error;
 pub mod float;
 pub mod gorilla;
+pub mod huffman;
 pub mod integer;
 pub mod rle;
 pub mod string;
@@ -32,4 +33,4 @@ pub use error::{CodecError, Result};
 pub const MAX_BLOCK_POINTS: usize = 1 << 16;
 
 /// The default number of points per block the SSTable writer cuts a series column into.
-pub const DEFAULT_BLOCK_POINTS: usize = 1024;
+pub const DEFAULT_BLOCK_POINTS: usize = 2048;

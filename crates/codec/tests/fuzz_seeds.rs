@@ -50,6 +50,15 @@ fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
     let mut b = Vec::new();
     integer::encode(&counter, &mut b);
     put("codec_integer", "counter", b);
+    let mut walk = vec![50i64];
+    for i in 1..300i64 {
+        let step = [0, 1, -1, 0, 2, 0, -1, 1, 0, -2, 0, 40][(i * 7 % 12) as usize];
+        walk.push(walk[walk.len() - 1] + step);
+    }
+    let mut b = Vec::new();
+    let scheme = integer::encode(&walk, &mut b);
+    assert_eq!(scheme.name(), "int-delta-huffman");
+    put("codec_integer", "walk_huffman", b);
     let mut b = Vec::new();
     boolean::encode(&flags, &mut b);
     put("codec_boolean", "flags", b);

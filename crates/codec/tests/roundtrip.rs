@@ -161,7 +161,9 @@ proptest! {
         for scheme in IntScheme::ALL {
             let mut buf = Vec::new();
             integer::encode_with(&values, scheme, &mut scratch, &mut buf);
-            prop_assert!(best <= buf.len());
+            // Huffman is sized for one transform only (the one nearest zero); every other
+            // pair exactly.
+            prop_assert!(best <= buf.len() || scheme.packing == integer::Packing::Huffman);
             let mut out = Vec::new();
             let mut cur = Cursor::new(&buf);
             prop_assert_eq!(integer::decode(&mut cur, &mut out).unwrap(), scheme);

@@ -20,7 +20,7 @@ pub struct EngineOptions {
     pub memtable_hard_cap: usize,
     /// Width of a time partition in nanoseconds (default one day).
     pub partition_width: i64,
-    /// Points per SSTable block (default 1024).
+    /// Points per SSTable block (default 2048).
     pub block_points: usize,
     /// Bytes of decoded blocks kept in the block cache (default 64 MiB; 0 disables it).
     pub block_cache_bytes: usize,

@@ -64,7 +64,7 @@ pub struct ServeArgs {
     #[arg(long, env = "STRATA_PARTITION", value_name = "DURATION")]
     pub partition: Option<HumanDuration>,
 
-    /// Points per SSTable block. [default: 1024]
+    /// Points per SSTable block. [default: 2048]
     #[arg(long, env = "STRATA_BLOCK_POINTS", value_name = "N")]
     pub block_points: Option<usize>,
 

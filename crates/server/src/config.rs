@@ -29,7 +29,7 @@ pub struct ServerConfig {
     pub memtable_hard_cap: ByteSize,
     /// `partition`: width of a time partition (default `1d`).
     pub partition: HumanDuration,
-    /// `block_points`: points per SSTable block (default 1024).
+    /// `block_points`: points per SSTable block (default 2048).
     pub block_points: usize,
     /// `l0_compaction_trigger`: L0 files in a partition that start a compaction (default 4).
     pub l0_compaction_trigger: usize,
