@@ -17,8 +17,9 @@ fn width_of(range: u64) -> u32 {
     64 - range.leading_zeros()
 }
 
+/// The smallest and largest value of a frame.
 #[inline]
-fn frame_bounds(frame: &[i64]) -> (i64, i64) {
+pub fn frame_bounds(frame: &[i64]) -> (i64, i64) {
     let mut min = i64::MAX;
     let mut max = i64::MIN;
     for &v in frame {

@@ -27,11 +27,15 @@ pub fn decode_one(m: i64, e: u8) -> f64 {
 /// `Some(m)` if `v` is exactly `m / 10^e`.
 #[inline]
 fn mantissa(v: f64, e: u8) -> Option<i64> {
-    let m = (v * POW10[usize::from(e)]).round();
-    if m.abs() >= MAX_MANTISSA {
+    let x = v * POW10[usize::from(e)];
+    if x.is_nan() || x.abs() >= MAX_MANTISSA {
         return None;
     }
-    let m = m as i64;
+    // `x.round()` without a libm call: below 2^53 the cast truncates exactly and the
+    // fraction left is exact, so this rounds half away from zero like `f64::round`.
+    let t = x as i64;
+    let frac = x - t as f64;
+    let m = t + i64::from(frac >= 0.5) - i64::from(frac <= -0.5);
     (decode_one(m, e).to_bits() == v.to_bits()).then_some(m)
 }
 

@@ -23,10 +23,16 @@ const ESCAPE: u64 = SYMBOLS as u64 - 1;
 pub const MAX_LEN: u32 = 8;
 const TABLE: usize = 1 << MAX_LEN;
 
+/// Counting lanes of a [`Histogram`].
+const LANES: usize = 4;
+
 /// How often each symbol occurs in a residual stream, fed one residual at a time.
 #[derive(Debug, Clone, Copy)]
 pub struct Histogram {
-    counts: [u32; SYMBOLS],
+    /// Counts kept in four lanes, used in turn, so a run of one symbol does not wait on
+    /// its own previous increment (summed when the code is planned).
+    lanes: [[u32; SYMBOLS]; LANES],
+    pushed: usize,
     /// OR of every escaped `z - ESCAPE`: its bit width is the widest escape's.
     escaped: u64,
 }
@@ -40,7 +46,8 @@ impl Default for Histogram {
 impl Histogram {
     pub const fn new() -> Self {
         Histogram {
-            counts: [0; SYMBOLS],
+            lanes: [[0; SYMBOLS]; LANES],
+            pushed: 0,
             escaped: 0,
         }
     }
@@ -48,7 +55,8 @@ impl Histogram {
     /// Counts the zigzag code `z` of one residual.
     #[inline]
     pub fn push(&mut self, z: u64) {
-        self.counts[z.min(ESCAPE) as usize] += 1;
+        self.lanes[self.pushed % LANES][z.min(ESCAPE) as usize] += 1;
+        self.pushed += 1;
         self.escaped |= z.saturating_sub(ESCAPE);
     }
 
@@ -58,12 +66,15 @@ impl Histogram {
         h
     }
 
-    /// Symbols stored in the header: one past the highest that occurs.
-    fn symbols(&self) -> usize {
-        self.counts
-            .iter()
-            .rposition(|&c| c > 0)
-            .map_or(0, |i| i + 1)
+    /// The count of each symbol.
+    fn counts(&self) -> [u32; SYMBOLS] {
+        let mut counts = [0u32; SYMBOLS];
+        for lane in &self.lanes {
+            for (c, &l) in counts.iter_mut().zip(lane) {
+                *c += l;
+            }
+        }
+        counts
     }
 
     fn escape_width(&self) -> u32 {
@@ -72,7 +83,9 @@ impl Histogram {
 
     /// The code lengths for these counts and the sizes they give.
     fn plan(&self) -> Plan {
-        let n = self.symbols();
+        let counts = self.counts();
+        // Symbols stored in the header: one past the highest that occurs.
+        let n = counts.iter().rposition(|&c| c > 0).map_or(0, |i| i + 1);
         if n == 0 {
             return Plan {
                 symbols: 0,
@@ -80,12 +93,12 @@ impl Histogram {
                 stream: 0,
             };
         }
-        let lens = code_lengths(&self.counts[..n]);
+        let lens = code_lengths(&counts[..n]);
         let mut bits: u64 = (0..n)
-            .map(|s| u64::from(self.counts[s]) * u64::from(lens[s]))
+            .map(|s| u64::from(counts[s]) * u64::from(lens[s]))
             .sum();
         if n == SYMBOLS {
-            bits += u64::from(self.counts[SYMBOLS - 1]) * u64::from(self.escape_width());
+            bits += u64::from(counts[SYMBOLS - 1]) * u64::from(self.escape_width());
         }
         Plan {
             symbols: n,

@@ -137,62 +137,60 @@ fn header_size(count: usize, prefix: &[i64]) -> usize {
             .sum::<usize>()
 }
 
-/// Exact bit-packed size, run count and smallest and largest zigzag codes of one residual
-/// stream, fed one residual at a time.
+/// Exact bit-packed size, run count and bounds of the zigzag codes of one residual stream,
+/// fed one bit-packing frame at a time.
 #[derive(Debug, Clone, Copy)]
 struct Sizer {
-    in_frame: usize,
-    min: i64,
-    max: i64,
     packed: usize,
     runs: usize,
-    last: i64,
-    min_code: u64,
+    /// The stream's last residual so far (`None` before the first frame).
+    last: Option<i64>,
+    /// The largest zigzag code (exact).
     max_code: u64,
+    /// At most the smallest zigzag code (a lower bound, exact unless a frame spans zero).
+    min_code: u64,
 }
 
 impl Sizer {
     const fn new() -> Self {
         Sizer {
-            in_frame: 0,
-            min: i64::MAX,
-            max: i64::MIN,
             packed: 0,
             runs: 0,
-            last: 0,
-            min_code: u64::MAX,
+            last: None,
             max_code: 0,
+            min_code: u64::MAX,
         }
     }
 
+    /// Adds the residuals of one bit-packing frame (at most [`bitpack::FRAME`] of them).
     #[inline]
-    fn push(&mut self, r: i64) {
-        if self.in_frame == bitpack::FRAME {
-            self.packed += bitpack::frame_size(self.min, self.max, self.in_frame);
-            *self = Sizer {
-                in_frame: 0,
-                min: i64::MAX,
-                max: i64::MIN,
-                ..*self
-            };
-        }
-        self.in_frame += 1;
-        self.min = self.min.min(r);
-        self.max = self.max.max(r);
-        // Branch-free: the first residual always opens a run.
-        self.runs += usize::from(self.last != r || self.runs == 0);
-        self.last = r;
-        let code = zigzag(r);
-        self.min_code = self.min_code.min(code);
-        self.max_code = self.max_code.max(code);
+    fn frame(&mut self, frame: &[i64]) {
+        let (Some(&first), Some(&last)) = (frame.first(), frame.last()) else {
+            return;
+        };
+        let (min, max) = bitpack::frame_bounds(frame);
+        self.packed += bitpack::frame_size(min, max, frame.len());
+        // Zigzag codes grow with the magnitude on either side of zero, so the largest code
+        // of a frame is at its minimum or its maximum.
+        let (zmin, zmax) = (zigzag(min), zigzag(max));
+        self.max_code = self.max_code.max(zmin.max(zmax));
+        let floor = if min <= 0 && max >= 0 {
+            0
+        } else {
+            zmin.min(zmax)
+        };
+        self.min_code = self.min_code.min(floor);
+        let changes: usize = frame
+            .iter()
+            .zip(&frame[1..])
+            .map(|(a, b)| usize::from(a != b))
+            .sum();
+        self.runs += changes + usize::from(self.last != Some(first));
+        self.last = Some(last);
     }
 
     fn packed_size(&self) -> usize {
-        if self.in_frame == 0 {
-            self.packed
-        } else {
-            self.packed + bitpack::frame_size(self.min, self.max, self.in_frame)
-        }
+        self.packed
     }
 
     /// A lower bound of the run-length size: every run stores a value of at least the
@@ -200,6 +198,33 @@ impl Sizer {
     fn run_floor(&self) -> usize {
         self.runs * (uvarint_len(self.min_code) + 1)
     }
+}
+
+/// The three transforms' [`Sizer`]s of `values`, filled frame by frame: each frame's deltas
+/// and deltas of deltas are computed into stack buffers and measured in tight loops.
+fn size_transforms(values: &[i64]) -> [Sizer; 3] {
+    const F: usize = bitpack::FRAME;
+    let mut sizers = [Sizer::new(); 3];
+    let mut deltas = [0i64; F + 1];
+    let mut dods = [0i64; F];
+    let n = values.len();
+    for start in (0..n).step_by(F) {
+        sizers[0].frame(&values[start..n.min(start + F)]);
+        // Delta residual j is values[j + 1] - values[j]; the frame's deltas of deltas need
+        // one delta past its end.
+        let window = &values[start..n.min(start + F + 2)];
+        let d = window.len().saturating_sub(1);
+        for (slot, w) in deltas.iter_mut().zip(window.windows(2)) {
+            *slot = w[1].wrapping_sub(w[0]);
+        }
+        sizers[1].frame(&deltas[..d.min(F)]);
+        let dd = d.saturating_sub(1).min(F);
+        for (slot, w) in dods.iter_mut().zip(deltas[..d].windows(2)) {
+            *slot = w[1].wrapping_sub(w[0]);
+        }
+        sizers[2].frame(&dods[..dd]);
+    }
+    sizers
 }
 
 /// Calls `f` on each residual of `transform`, computed on the fly.
@@ -244,21 +269,7 @@ fn run_size(values: &[i64], transform: Transform) -> usize {
 /// smallest largest zigzag code), where one bit per residual could still beat the best so
 /// far; the exact run-length size is computed (a pass, no allocation) only where its bound could win.
 pub fn choose(values: &[i64]) -> (IntScheme, usize) {
-    let mut sizers = [Sizer::new(); 3];
-    let mut prev = 0i64;
-    let mut prev_delta = 0i64;
-    for (i, &v) in values.iter().enumerate() {
-        sizers[0].push(v);
-        if i >= 1 {
-            let d = v.wrapping_sub(prev);
-            sizers[1].push(d);
-            if i >= 2 {
-                sizers[2].push(d.wrapping_sub(prev_delta));
-            }
-            prev_delta = d;
-        }
-        prev = v;
-    }
+    let sizers = size_transforms(values);
     let transforms = [Transform::Raw, Transform::Delta, Transform::DeltaOfDelta];
     let heads = transforms.map(|t| {
         let (n, prefix) = prefix_of(values, t);
@@ -407,6 +418,47 @@ mod tests {
         round_trip_all(&[i64::MIN, i64::MAX, i64::MIN, 0, i64::MAX]);
         round_trip_all(&(0..1000).map(|i| 1_000_000 + i * 17).collect::<Vec<_>>());
         round_trip_all(&(0..1000).map(|i| (i * i) % 97 - 40).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_chosen_size_is_exact_and_beats_packing_and_runs_at_every_frame_boundary() {
+        let mut x: u64 = 7;
+        for n in [
+            0, 1, 2, 3, 126, 127, 128, 129, 130, 131, 255, 256, 257, 258, 2048,
+        ] {
+            for spread in [0u64, 1, 3, 1000, u64::MAX] {
+                let values: Vec<i64> = (0..n)
+                    .map(|i| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        let step = if spread == 0 {
+                            0
+                        } else {
+                            (x % spread.max(1)) as i64
+                        };
+                        i as i64 * 10 + if i % 50 < 25 { step } else { 0 }
+                    })
+                    .collect();
+                let (chosen, size) = choose(&values);
+                let mut scratch = Vec::new();
+                for scheme in IntScheme::ALL {
+                    let mut buf = Vec::new();
+                    encode_with(&values, scheme, &mut scratch, &mut buf);
+                    // Huffman is sized for one transform only (see `choose`).
+                    assert!(
+                        size <= buf.len() || scheme.packing == Packing::Huffman,
+                        "n {n} spread {spread}: {} {size} > {} {}",
+                        chosen.name(),
+                        scheme.name(),
+                        buf.len()
+                    );
+                    if scheme == chosen {
+                        assert_eq!(size, buf.len(), "n {n} spread {spread}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
