@@ -132,10 +132,13 @@ pub fn remote_write_batch(
     let value = out.field_name(remote_write::VALUE_FIELD);
     let mut points = 0usize;
     let mut order: Vec<usize> = Vec::new();
+    let mut cache = cache.lookup();
     let walked = remote_write::for_each_series(raw, |s| -> Result<(), Failed> {
-        let cached = s.label_bytes.and_then(|b| cache.get(b));
+        let cached = s
+            .label_bytes
+            .and_then(|b| cache.with(b, |handle| out.series_handle(handle)));
         let series = match cached {
-            Some(handle) => out.series_handle(&handle),
+            Some(i) => i,
             None => {
                 let (name, tags) = s.labels()?;
                 limits::check_series_key(points, name, tags.iter().copied(), limits)?;

@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 
-use parking_lot::RwLock;
+use parking_lot::{RwLock, RwLockReadGuard};
 
 use strata_engine::SeriesHandle;
 
@@ -41,14 +41,15 @@ impl SeriesCache {
 
     /// The series whose label fields were `labels`, if cached.
     pub fn get(&self, labels: &[u8]) -> Option<Arc<SeriesHandle>> {
-        let inner = self.inner.read();
-        if let Some(s) = inner.newer.get(labels) {
-            return Some(s.clone());
+        self.lookup().with(labels, Arc::clone)
+    }
+
+    /// Lookups of one request under one read lock (see [`Lookup`]).
+    pub fn lookup(&self) -> Lookup<'_> {
+        Lookup {
+            cache: self,
+            guard: None,
         }
-        let s = inner.older.get(labels)?.clone();
-        drop(inner);
-        self.insert(labels, s.clone());
-        Some(s)
     }
 
     /// Caches `series` under `labels`.
@@ -65,6 +66,35 @@ impl SeriesCache {
         if inner.newer.insert(labels.into(), series).is_none() {
             inner.newer_bytes += cost;
         }
+    }
+}
+
+/// Lookups of one request: the read lock is taken at the first lookup and kept, so a
+/// request of 2,000 known series locks once instead of 2,000 times; it is let go before the
+/// request inserts a series (or moves one up from the older generation) and taken again at
+/// the next lookup.
+pub struct Lookup<'a> {
+    cache: &'a SeriesCache,
+    guard: Option<RwLockReadGuard<'a, Inner>>,
+}
+
+impl Lookup<'_> {
+    /// `f` of the series whose label fields were `labels`, if cached.
+    pub fn with<R>(&mut self, labels: &[u8], f: impl FnOnce(&Arc<SeriesHandle>) -> R) -> Option<R> {
+        let guard = self.guard.get_or_insert_with(|| self.cache.inner.read());
+        if let Some(s) = guard.newer.get(labels) {
+            return Some(f(s));
+        }
+        let s = guard.older.get(labels)?.clone();
+        self.guard = None;
+        self.cache.insert(labels, s.clone());
+        Some(f(&s))
+    }
+
+    /// Caches `series` under `labels` ([`SeriesCache::insert`]).
+    pub fn insert(&mut self, labels: &[u8], series: Arc<SeriesHandle>) {
+        self.guard = None;
+        self.cache.insert(labels, series);
     }
 }
 

@@ -46,7 +46,20 @@ impl<'a> Reader<'a> {
         self.buf.get(range).unwrap_or_default()
     }
 
+    #[inline]
     pub fn varint(&mut self) -> Result<u64, ProtocolError> {
+        // Keys, lengths of labels and most sample fields fit one byte.
+        if let Some(&b) = self.buf.get(self.pos)
+            && b < 0x80
+        {
+            self.pos += 1;
+            return Ok(u64::from(b));
+        }
+        self.varint_long()
+    }
+
+    #[cold]
+    fn varint_long(&mut self) -> Result<u64, ProtocolError> {
         let mut v: u64 = 0;
         for shift in (0..70).step_by(7) {
             let b = *self
@@ -66,6 +79,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The next field's number and wire type; `None` at the end.
+    #[inline]
     pub fn key(&mut self) -> Result<Option<(u64, WireType)>, ProtocolError> {
         if self.is_empty() {
             return Ok(None);
