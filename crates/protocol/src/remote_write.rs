@@ -121,6 +121,19 @@ pub enum MetricType {
 /// Decompresses a snappy block-format body, refusing (before allocating)
 /// any body that announces more than `max_decompressed` bytes.
 pub fn decompress(body: &[u8], max_decompressed: usize) -> Result<Vec<u8>, ProtocolError> {
+    let mut out = Vec::new();
+    let written = decompress_into(body, max_decompressed, &mut out)?.len();
+    out.truncate(written);
+    Ok(out)
+}
+
+/// [`decompress`] into a buffer kept across requests: it only grows (zeroed only where it
+/// grows), and the decompressed body is the returned prefix of it.
+pub fn decompress_into<'a>(
+    body: &[u8],
+    max_decompressed: usize,
+    buf: &'a mut Vec<u8>,
+) -> Result<&'a [u8], ProtocolError> {
     let length = snap::raw::decompress_len(body).map_err(snappy_error)?;
     if length > max_decompressed {
         return Err(ProtocolError::RemoteWriteTooLarge {
@@ -128,12 +141,14 @@ pub fn decompress(body: &[u8], max_decompressed: usize) -> Result<Vec<u8>, Proto
             limit: max_decompressed,
         });
     }
-    let mut out = vec![0; length];
+    if buf.len() < length {
+        buf.resize(length, 0);
+    }
+    let (out, _) = buf.split_at_mut(length);
     let written = snap::raw::Decoder::new()
-        .decompress(body, &mut out)
+        .decompress(body, out)
         .map_err(snappy_error)?;
-    out.truncate(written);
-    Ok(out)
+    Ok(out.get(..written).unwrap_or_default())
 }
 
 /// Decompresses and decodes a remote-write body into a [`WriteRequest`].
@@ -293,6 +308,11 @@ fn check_labels<'r>(
     Ok((name, tags))
 }
 
+/// The key byte of `TimeSeries.labels` (field 1, length-delimited).
+const LABEL_KEY: u8 = 1 << 3 | 2;
+/// The key byte of `TimeSeries.samples` (field 2, length-delimited).
+const SAMPLE_KEY: u8 = 2 << 3 | 2;
+
 /// Walks a decompressed `WriteRequest` series by series, borrowing every label from `raw`
 /// (no allocation per label, unlike [`decode`]'s prost types). Metadata and unknown fields
 /// are skipped. Stops at the first error, the walk's or `f`'s.
@@ -319,23 +339,39 @@ pub fn for_each_series<'r, E: From<ProtocolError>>(
         let (mut span, mut contiguous) = (None::<(usize, usize)>, true);
         loop {
             let at = ts.position();
-            let Some((field, wire_type)) = ts.key()? else {
-                break;
-            };
-            match (field, wire_type) {
-                (1, wire::WireType::Len) => {
-                    series.labels.push(ts.bytes()?);
-                    span = match span {
-                        None => Some((at, ts.position())),
-                        Some((start, end)) => {
-                            contiguous &= end == at;
-                            Some((start, ts.position()))
-                        }
+            // Labels (field 1) and samples (field 2) of under 128 bytes are taken without the
+            // general key and length decoding.
+            let label = match ts.short_field(LABEL_KEY) {
+                Some(label) => label,
+                None => {
+                    if let Some(sample) = ts.short_field(SAMPLE_KEY) {
+                        series.samples.push(sample);
+                        continue;
+                    }
+                    let Some((field, wire_type)) = ts.key()? else {
+                        break;
                     };
+                    match (field, wire_type) {
+                        (1, wire::WireType::Len) => ts.bytes()?,
+                        (2, wire::WireType::Len) => {
+                            series.samples.push(ts.bytes()?);
+                            continue;
+                        }
+                        (_, w) => {
+                            ts.skip(w)?;
+                            continue;
+                        }
+                    }
                 }
-                (2, wire::WireType::Len) => series.samples.push(ts.bytes()?),
-                (_, w) => ts.skip(w)?,
-            }
+            };
+            series.labels.push(label);
+            span = match span {
+                None => Some((at, ts.position())),
+                Some((start, end)) => {
+                    contiguous &= end == at;
+                    Some((start, ts.position()))
+                }
+            };
         }
         series.label_bytes = match span {
             Some((start, end)) if contiguous => Some(ts.slice(start..end)),

@@ -21,6 +21,16 @@ use crate::limits::{self, NanPolicy};
 use crate::series_cache::SeriesCache;
 use crate::state::AppState;
 
+/// Largest decompressed remote-write buffer a thread keeps for its next request (a
+/// Prometheus request of 2,000 samples decompresses to a few hundred KiB).
+const KEPT_DECOMPRESSED: usize = 8 << 20;
+
+thread_local! {
+    /// Each ingest thread's decompression buffer, so a request neither allocates nor zeroes
+    /// its decompressed body.
+    static DECOMPRESSED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Checks every point of `batch` and appends it to `out`; `now` stamps points without a
 /// timestamp. A series the input spells as it did before (a line protocol series text,
 /// through `cache`) skips sorting, escaping and its catalog lookup.
@@ -200,9 +210,15 @@ pub fn ingest(
             to_batch(&points, limits, nan, now, db.lp_series(), &mut batch)?;
         }
         BodyFormat::RemoteWrite => {
-            let raw = remote_write::decompress(&bytes, limits.max_decompressed_bytes.as_usize())
-                .map_err(protocol)?;
-            remote_write_batch(&raw, db.rw_series(), limits, &mut batch)?;
+            DECOMPRESSED.with_borrow_mut(|buf| {
+                let max = limits.max_decompressed_bytes.as_usize();
+                let raw = remote_write::decompress_into(&bytes, max, buf).map_err(protocol)?;
+                let added = remote_write_batch(raw, db.rw_series(), limits, &mut batch);
+                if buf.len() > KEPT_DECOMPRESSED {
+                    *buf = Vec::new(); // an unusually large request: do not hold on to it
+                }
+                added
+            })?;
         }
     }
     db.engine().write_batch(&batch)?;

@@ -301,6 +301,40 @@ fn parse_into_agrees_with_the_prost_decoder() {
             (a, b) => panic!("{req:?}: prost {a:?}, parse_into {b:?}"),
         }
     }
+    // Hand-built bytes prost never writes but accepts: a sample's timestamp before its
+    // value, a sample without a timestamp, an unknown field in a sample, a label of over 127
+    // bytes and labels interleaved with samples (both off the walker's fast paths).
+    fn field(key: u8, body: &[u8]) -> Vec<u8> {
+        let mut out = vec![key];
+        prost::encoding::encode_varint(body.len() as u64, &mut out);
+        out.extend_from_slice(body);
+        out
+    }
+    let label = |k: &str, v: &str| {
+        field(
+            0x0a,
+            &[field(0x0a, k.as_bytes()), field(0x12, v.as_bytes())].concat(),
+        )
+    };
+    let value = |v: f64| [&[0x09][..], &v.to_bits().to_le_bytes()].concat();
+    let long = "x".repeat(200);
+    let ts = [
+        label("__name__", "m"),
+        field(0x12, &[&[0x10, 0x05][..], &value(2.0)].concat()),
+        label("long", &long),
+        field(0x12, &value(3.0)),
+        field(0x12, &[value(4.0), vec![0x10, 0x07, 0x18, 0x01]].concat()),
+        label("z", "last"),
+    ]
+    .concat();
+    let raw = field(0x0a, &ts);
+    let decoded = WriteRequest::decode(raw.as_slice()).unwrap();
+    let by_prost = to_points(&decoded).unwrap();
+    let mut borrowed = PointBatch::new();
+    parse_into(&raw, &mut borrowed).unwrap();
+    assert_eq!(format!("{by_prost:?}"), format!("{borrowed:?}"));
+    assert_eq!(borrowed.len(), 3);
+
     // Damaged bytes are errors (never panics), and leave the batch as it was.
     let raw = request(vec![series(&[("__name__", "up")], &[(1.0, 1)])]).encode_to_vec();
     for cut in 1..raw.len() {

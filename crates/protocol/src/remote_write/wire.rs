@@ -110,6 +110,21 @@ impl<'a> Reader<'a> {
         Ok(u64::from_le_bytes(b))
     }
 
+    /// The next field's bytes if it is the length-delimited field whose one-byte key is `key`
+    /// with a length below 128 that fits (the shape of nearly every label and sample); `None`,
+    /// having read nothing, otherwise.
+    #[inline]
+    pub fn short_field(&mut self, key: u8) -> Option<&'a [u8]> {
+        let (&k, &len) = (self.buf.get(self.pos)?, self.buf.get(self.pos + 1)?);
+        if k != key || len >= 0x80 {
+            return None;
+        }
+        let start = self.pos + 2;
+        let field = self.buf.get(start..start + usize::from(len))?;
+        self.pos = start + usize::from(len);
+        Some(field)
+    }
+
     /// A length-delimited field's bytes.
     pub fn bytes(&mut self) -> Result<&'a [u8], ProtocolError> {
         let len = usize::try_from(self.varint()?).map_err(|_| bad("length overflows"))?;
@@ -183,6 +198,21 @@ pub(super) fn label(buf: &[u8]) -> Result<LabelRef<'_>, ProtocolError> {
 
 /// Reads a `Sample` message.
 pub(super) fn sample(buf: &[u8]) -> Result<SampleRef, ProtocolError> {
+    // What every Prometheus sends: the value (field 1, fixed64), then the timestamp (field 2,
+    // varint), nothing else.
+    if let [0x09, rest @ ..] = buf
+        && let Some((value, [0x10, ts @ ..])) = rest.split_first_chunk::<8>()
+    {
+        let mut r = Reader::new(ts);
+        if let Ok(timestamp) = r.varint()
+            && r.is_empty()
+        {
+            return Ok(SampleRef {
+                value: f64::from_bits(u64::from_le_bytes(*value)),
+                timestamp: timestamp as i64,
+            });
+        }
+    }
     let mut r = Reader::new(buf);
     let mut out = SampleRef {
         value: 0.0,
