@@ -189,10 +189,6 @@ impl Sizer {
         self.last = Some(last);
     }
 
-    fn packed_size(&self) -> usize {
-        self.packed
-    }
-
     /// A lower bound of the run-length size: every run stores a value of at least the
     /// smallest code's length and a length of at least one byte.
     fn run_floor(&self) -> usize {
@@ -277,7 +273,7 @@ pub fn choose(values: &[i64]) -> (IntScheme, usize) {
     });
     let mut best = (IntScheme::new(Transform::Raw, Packing::BitPack), usize::MAX);
     for (k, &t) in transforms.iter().enumerate() {
-        let size = heads[k] + sizers[k].packed_size();
+        let size = heads[k] + sizers[k].packed;
         if size < best.1 {
             best = (IntScheme::new(t, Packing::BitPack), size);
         }
@@ -432,11 +428,7 @@ mod tests {
                         x ^= x << 13;
                         x ^= x >> 7;
                         x ^= x << 17;
-                        let step = if spread == 0 {
-                            0
-                        } else {
-                            (x % spread.max(1)) as i64
-                        };
+                        let step = x.checked_rem(spread).unwrap_or(0) as i64;
                         i as i64 * 10 + if i % 50 < 25 { step } else { 0 }
                     })
                     .collect();

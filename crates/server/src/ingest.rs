@@ -48,13 +48,17 @@ pub fn to_batch(
     // The previous point's field names and their indexes: lines of one measurement repeat
     // them in the same order.
     let mut names: Vec<(&str, u32)> = Vec::new();
+    let mut cache = cache.lookup();
     for (i, p) in batch.iter().enumerate() {
         limits::check_fields(i, &p, limits, nan)?;
         let series = match &prev {
             // Remote write sends many samples of a series in a row: reuse its index.
             Some((q, s)) if same_series(q, &p) => *s,
-            _ => match p.series_text().and_then(|t| cache.get(t.as_bytes())) {
-                Some(handle) => out.series_handle(&handle),
+            _ => match p
+                .series_text()
+                .and_then(|t| cache.with(t.as_bytes(), |h| out.series_handle(h)))
+            {
+                Some(s) => s,
                 None => {
                     let tags = p.tags();
                     limits::check_series_key(

@@ -40,6 +40,7 @@ impl SeriesCache {
     }
 
     /// The series whose label fields were `labels`, if cached.
+    #[cfg(test)]
     pub fn get(&self, labels: &[u8]) -> Option<Arc<SeriesHandle>> {
         self.lookup().with(labels, Arc::clone)
     }
