@@ -29,7 +29,13 @@ thread_local! {
     /// Each ingest thread's decompression buffer, so a request neither allocates nor zeroes
     /// its decompressed body.
     static DECOMPRESSED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Each ingest thread's write batch, cleared for every request, so that its vectors and
+    /// tables keep their size from one request to the next instead of growing from empty.
+    static BATCH: std::cell::RefCell<WriteBatch> = std::cell::RefCell::new(WriteBatch::new());
 }
+
+/// Largest batch (points) a thread keeps for its next request.
+const KEPT_BATCH_POINTS: usize = 64 << 10;
 
 /// Checks every point of `batch` and appends it to `out`; `now` stamps points without a
 /// timestamp. A series the input spells as it did before (a line protocol series text,
@@ -194,9 +200,26 @@ pub fn ingest(
     precision: Precision,
 ) -> Result<usize, ServerError> {
     let now = now_ns();
+    BATCH.with_borrow_mut(|batch| {
+        batch.clear();
+        let stored = ingest_into(state, db, (format, bytes, encoding, precision), now, batch);
+        if batch.len() > KEPT_BATCH_POINTS {
+            *batch = WriteBatch::new(); // an unusually large request: do not hold on to it
+        }
+        stored
+    })
+}
+
+/// [`ingest`] through the thread's reused `batch` (empty on entry).
+fn ingest_into(
+    state: &AppState,
+    db: &Database,
+    (format, bytes, encoding, precision): (BodyFormat, Bytes, Option<&str>, Precision),
+    now: i64,
+    batch: &mut WriteBatch,
+) -> Result<usize, ServerError> {
     let limits = state.limits();
     let protocol = |error| ServerError::Protocol { format, error };
-    let mut batch = WriteBatch::new();
     match format {
         BodyFormat::Json | BodyFormat::LineProtocol => {
             let text = body::decode(bytes, encoding, limits)?;
@@ -211,13 +234,13 @@ pub fn ingest(
             } else {
                 NanPolicy::Reject
             };
-            to_batch(&points, limits, nan, now, db.lp_series(), &mut batch)?;
+            to_batch(&points, limits, nan, now, db.lp_series(), batch)?;
         }
         BodyFormat::RemoteWrite => {
             DECOMPRESSED.with_borrow_mut(|buf| {
                 let max = limits.max_decompressed_bytes.as_usize();
                 let raw = remote_write::decompress_into(&bytes, max, buf).map_err(protocol)?;
-                let added = remote_write_batch(raw, db.rw_series(), limits, &mut batch);
+                let added = remote_write_batch(raw, db.rw_series(), limits, batch);
                 if buf.len() > KEPT_DECOMPRESSED {
                     *buf = Vec::new(); // an unusually large request: do not hold on to it
                 }
@@ -225,7 +248,7 @@ pub fn ingest(
             })?;
         }
     }
-    db.engine().write_batch(&batch)?;
+    db.engine().write_batch(batch)?;
     Ok(batch.len())
 }
 

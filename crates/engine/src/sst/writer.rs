@@ -39,6 +39,9 @@ enum Stage {
     Done,
 }
 
+/// Bytes of blocks gathered before one write to the file.
+const WRITE_CHUNK: usize = 256 << 10;
+
 /// Streams columns into a new SSTable.
 pub struct SstWriter {
     fs: Arc<dyn FileSystem>,
@@ -51,6 +54,9 @@ pub struct SstWriter {
     block_points: usize,
     encoder: BlockEncoder,
     buf: Vec<u8>,
+    /// Encoded blocks not yet handed to the file: written [`WRITE_CHUNK`] at a time, so a
+    /// table of many small columns costs a few hundred `write(2)` calls, not one per block.
+    pending: Vec<u8>,
     /// The meta section is built as columns arrive (encoded entries, not owned structs), so
     /// a table of a million series costs its encoded index while it is written.
     last_series: Option<String>,
@@ -90,6 +96,7 @@ impl SstWriter {
             block_points: block_points.clamp(1, strata_codec::MAX_BLOCK_POINTS),
             encoder: BlockEncoder::default(),
             buf: Vec::new(),
+            pending: Vec::new(),
             last_series: None,
             last_field: String::new(),
             series_count: 0,
@@ -145,7 +152,11 @@ impl SstWriter {
                 .map_err(|e| Error::InvalidArgument(format!("encoding {series} {field}: {e}")))?;
             let crc = crc32c::crc32c(&self.buf);
             self.buf.extend_from_slice(&crc.to_le_bytes());
-            self.file.write_all(&self.buf)?;
+            self.pending.extend_from_slice(&self.buf);
+            if self.pending.len() >= WRITE_CHUNK {
+                self.file.write_all(&self.pending)?;
+                self.pending.clear();
+            }
             let (min_ts, max_ts) = (ts[0], ts[ts.len() - 1]);
             self.blocks.push(BlockMeta {
                 offset: self.offset,
@@ -258,6 +269,8 @@ impl SstWriter {
             points: self.info.points,
         };
         bytes.extend_from_slice(&footer.encode());
+        self.file.write_all(&self.pending)?;
+        self.pending = Vec::new();
         self.file.write_all(&bytes)?;
         self.file.sync_data()?;
         self.info.size = self.offset + bytes.len() as u64;

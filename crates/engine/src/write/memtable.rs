@@ -4,7 +4,7 @@
 //!
 //! Memory: a series' columns are one exact-size boxed slice, sorted by field name, and field
 //! names are interned once per MemTable (`Arc<str>`), so a series with one field and a few
-//! points costs about 200 bytes (hash slot, column slot, timestamp and value vectors), not a
+//! points costs about 200 bytes (slot by id, column slot, timestamp and value vectors), not a
 //! `String` per field plus a vector with room for four columns. The byte count that triggers
 //! a flush follows those allocations (slots, vector capacities, string bytes), not just the
 //! points' size.
@@ -15,13 +15,14 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use parking_lot::RwLock;
 
 use super::batch::{BatchPoint, WriteBatch};
+use super::by_id::ById;
 use super::wal_slots::SlotTable;
 use crate::data::ColumnData;
 use crate::data::FieldValue;
 use crate::index::SeriesId;
 
-/// Bytes a new series adds beyond its columns: its hash-table slot (24 bytes) with the
-/// table's spare capacity and control bytes, on average.
+/// Bytes a new series adds beyond its columns: its slot in the table by id (16 bytes), its
+/// id in the list of ids written, and its share of partly used pages.
 const SERIES_OVERHEAD: usize = 48;
 /// Bytes a new column adds beyond its vectors: its slot in the series' boxed slice (field
 /// name `Arc` and `ColumnData`, 72 bytes) and the slice's allocator header.
@@ -32,14 +33,14 @@ type SeriesColumns = Box<[(Arc<str>, ColumnData)]>;
 
 #[derive(Debug, Default)]
 struct Columns {
-    by_series: foldhash::HashMap<SeriesId, SeriesColumns>,
+    by_series: ById<SeriesColumns>,
     /// Every field name of the table, shared by the series' columns.
     names: foldhash::HashSet<Arc<str>>,
 }
 
 impl Columns {
     fn get(&self, series: SeriesId) -> Option<&SeriesColumns> {
-        self.by_series.get(&series)
+        self.by_series.get(series)
     }
 
     /// The table's one copy of field name `name`.
@@ -183,7 +184,7 @@ impl MemTable {
             if !keep(p) {
                 continue;
             }
-            let fields = cols.by_series.entry(id).or_default();
+            let fields = cols.by_series.entry(id, |f| f.is_empty());
             for (n, value) in batch.fields_of(p) {
                 let Some(name) = names.get(*n as usize) else {
                     continue;
@@ -205,7 +206,7 @@ impl MemTable {
         let cols = &mut *guard;
         for row in rows {
             let name = cols.intern(row.field);
-            let fields = cols.by_series.entry(row.series).or_default();
+            let fields = cols.by_series.entry(row.series, |f| f.is_empty());
             let (grew, pushed) = push_value(fields, &name, row.ts, row.value);
             added += grew;
             points += usize::from(pushed);
@@ -258,7 +259,7 @@ impl MemTable {
 
     /// Removes the points of `series` (every field) with `start <= ts < end`.
     pub fn delete(&self, series: SeriesId, start: i64, end: i64) {
-        if let Some(fields) = self.columns.write().by_series.get_mut(&series) {
+        if let Some(fields) = self.columns.write().by_series.get_mut(series) {
             for (_, col) in fields.iter_mut() {
                 col.retain(|t| !(start..end).contains(&t));
             }
@@ -275,7 +276,7 @@ impl MemTable {
 
     /// The series with data in this MemTable, in no particular order.
     pub fn series_ids(&self) -> Vec<SeriesId> {
-        self.columns.read().by_series.keys().copied().collect()
+        self.columns.read().by_series.ids().to_vec()
     }
 
     /// Calls `f` with each column of `series` in field-name order (the order they are kept

@@ -3,6 +3,7 @@
 //! recent writes until a flush.
 
 pub mod batch;
+mod by_id;
 pub mod memtable;
 pub mod wal_record;
 pub mod wal_slots;
