@@ -203,8 +203,9 @@ fn finish(op: u16, acc: Acc) -> f64 {
 }
 
 /// `topk` / `bottomk`: per group and step the `k` largest (smallest) values; the chosen
-/// series keep their labels. Chosen as Prometheus chooses, through the same binary heap
-/// (Go's `container/heap`) fed in the same order, so that ties fall the same way.
+/// series keep their labels. Chosen as Prometheus 2.42 chooses, through the same binary heap
+/// (Go's `container/heap`) fed in the same order and changed the same way (a value that
+/// beats the root pops the root and is pushed), so that ties fall the same way.
 fn top_bottom(
     input: &[Series],
     group_of: &[usize],
@@ -237,20 +238,30 @@ fn top_bottom(
         }
         for (i, v) in at_step {
             let heap = &mut heaps[group_of[i as usize]];
-            if (heap.len() as i64) < want {
-                heap.push((i, v));
-                let last = heap.len() - 1;
-                heap_up(heap, last, top);
-            } else if let Some(&(_, min)) = heap.first() {
-                let replace = if top { min < v } else { min > v };
+            let full = heap.len() as i64 >= want;
+            if full {
+                let Some(&(_, min)) = heap.first() else {
+                    continue;
+                };
+                let beaten = if top { min < v } else { min > v };
                 // Prometheus 2.42 replaces a NaN minimum by anything, NaN included.
-                if replace || min.is_nan() {
-                    heap[0] = (i, v);
-                    if want > 1 {
-                        heap_fix_root(heap, top);
-                    }
+                if !(beaten || min.is_nan()) {
+                    continue;
                 }
+                if want == 1 {
+                    heap[0] = (i, v);
+                    continue;
+                }
+                // Go's `heap.Pop`: the root swapped to the end, sifted down, removed.
+                let last = heap.len() - 1;
+                heap.swap(0, last);
+                heap_down(&mut heap[..last], top);
+                heap.truncate(last);
             }
+            // Go's `heap.Push`.
+            heap.push((i, v));
+            let last = heap.len() - 1;
+            heap_up(heap, last, top);
         }
         for heap in &heaps {
             for &(i, v) in heap {
@@ -308,8 +319,8 @@ fn heap_up(h: &mut [(u32, f64)], mut j: usize, top: bool) {
     }
 }
 
-/// Go's `heap.Fix(h, 0)`: sift the root down (it can only go down from the root).
-fn heap_fix_root(h: &mut [(u32, f64)], top: bool) {
+/// Go's `down(h, 0, len(h))`: sift the root down.
+fn heap_down(h: &mut [(u32, f64)], top: bool) {
     let n = h.len();
     let mut i = 0;
     loop {
@@ -327,5 +338,46 @@ fn heap_fix_root(h: &mut [(u32, f64)], top: bool) {
         }
         h.swap(i, j);
         i = j;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(values: &[f64]) -> Vec<Series> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| Series {
+                labels: Labels::from_pairs([("i".to_string(), i.to_string())]),
+                points: vec![(0, v)],
+            })
+            .collect()
+    }
+
+    fn chosen(values: &[f64], k: f64, top: bool) -> Vec<String> {
+        let input = series(values);
+        let steps = Steps {
+            start: 0,
+            step: 1,
+            count: 2,
+        };
+        let out =
+            top_bottom(&input, &vec![0; input.len()], 1, &[k, k], top, &steps).unwrap_or_default();
+        let mut names: Vec<String> = out.iter().map(|s| s.labels.get("i").to_string()).collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn ties_fall_as_prometheus_2_42_lets_them_pop_and_push() {
+        // Values 1, 2, 2, 3 in series order, k = 2: the second 2 pops the 1 and is pushed
+        // below series 1, which stays the root; the 3 then pops series 1, so Prometheus
+        // 2.42 answers series 2 and 3. Replacing the root in place and sifting it
+        // down, as later Prometheus versions do, would answer 1 and 3.
+        assert_eq!(chosen(&[1.0, 2.0, 2.0, 3.0], 2.0, true), ["2", "3"]);
+        assert_eq!(chosen(&[3.0, 2.0, 2.0, 1.0], 2.0, false), ["2", "3"]);
+        assert_eq!(chosen(&[1.0, 2.0, 2.0, 3.0], 1.0, true), ["3"]);
     }
 }

@@ -104,14 +104,11 @@ fn extrapolated(w: &Window<'_>, is_counter: bool, is_rate: bool) -> Option<f64> 
     } else {
         average / 2.0
     };
-    // In Prometheus' order of operations, so that equal rates stay equal to the last bit
-    // (`topk` breaks ties by them).
-    let result = result * (interval / sampled);
-    Some(if is_rate {
-        result / secs(w.range)
-    } else {
-        result
-    })
+    let mut factor = interval / sampled;
+    if is_rate {
+        factor /= secs(w.range);
+    }
+    Some(result * factor)
 }
 
 /// `irate` and `idelta`: from the last two samples.
