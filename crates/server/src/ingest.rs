@@ -205,6 +205,8 @@ pub fn ingest(
         let stored = ingest_into(state, db, (format, bytes, encoding, precision), now, batch);
         if batch.len() > KEPT_BATCH_POINTS {
             *batch = WriteBatch::new(); // an unusually large request: do not hold on to it
+        } else {
+            batch.clear(); // its capacity stays; its series handles and names go now
         }
         stored
     })

@@ -1,5 +1,7 @@
-//! What remote-write label sets (and line-protocol series texts) turned into, so a series seen before costs a hash and a
-//! compare instead of UTF-8 checks, label validation, sorting, escaping and a catalog lookup:
+//! What remote-write label sets (and line-protocol series texts) turned into, so a series
+//! seen before costs a compare of its bytes (and a hash, unless it follows the series looked
+//! up before it, see [`Lookup`]) instead of UTF-8 checks, label validation, sorting, escaping
+//! and a catalog lookup:
 //! the raw bytes of a `TimeSeries`' label fields (as a sender writes them, the same every time
 //! for the same series) map to the series' engine handle (canonical key, measurement, key
 //! hash, last catalog id), which passed the limits when it went in. VictoriaMetrics keeps the
