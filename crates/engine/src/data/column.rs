@@ -87,18 +87,16 @@ impl ColumnData {
         if self.is_strictly_sorted() {
             return;
         }
-        let mut order: Vec<usize> = (0..self.ts.len()).collect();
-        order.sort_by_key(|&i| self.ts[i]); // stable: equal timestamps keep push order
+        // By time, then push order: what a stable sort by time gives, with each key beside
+        // its index instead of behind it.
+        let mut order: Vec<(i64, usize)> = self.ts.iter().copied().zip(0..).collect();
+        order.sort_unstable();
         // Keep the last index of every run of equal timestamps.
         let keep: Vec<usize> = order
             .iter()
             .enumerate()
-            .filter(|&(pos, &i)| {
-                order
-                    .get(pos + 1)
-                    .is_none_or(|&next| self.ts[next] != self.ts[i])
-            })
-            .map(|(_, &i)| i)
+            .filter(|&(pos, &(t, _))| order.get(pos + 1).is_none_or(|&(next, _)| next != t))
+            .map(|(_, &(_, i))| i)
             .collect();
         *self = self.gather(&keep);
     }
