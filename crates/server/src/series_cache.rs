@@ -43,7 +43,8 @@ impl Generation {
     /// The index and handle of the series of `labels` (hashed to `hash`).
     fn get(&self, hash: u64, labels: &[u8]) -> Option<(u32, &Arc<SeriesHandle>)> {
         let &i = self.table.find(hash, |&i| {
-            self.at(i, labels).is_some_and(|e| e.hash == hash)
+            let same_hash = self.entries.get(i as usize).is_some_and(|e| e.hash == hash);
+            same_hash && self.at(i, labels).is_some()
         })?;
         self.entries.get(i as usize).map(|e| (i, &e.handle))
     }
