@@ -1,22 +1,108 @@
 //! A block: the timestamps and values of one series column, encoded together.
 //!
-//! Layout (format version 1):
-//! `version u8 = 1` | `value type u8` | `timestamp section length` varint | timestamp column
-//! ([`crate::timestamp`]) | value column of that type. Each column starts with its own scheme
-//! byte, chosen per block as the smallest candidate. The two columns must hold the same number
-//! of points, and nothing may follow the value column. Checksums are the container's job (the
-//! SSTable stores a CRC32C beside every block).
+//! Layout: `version u8` | `value type u8` | `timestamp section length` varint | timestamp
+//! column ([`crate::timestamp`]) | value column of that type. Each column starts with its own
+//! scheme byte, chosen per block as the smallest candidate. The two columns must hold the same
+//! number of points, and nothing may follow the value column. Checksums are the container's
+//! job (the SSTable stores a CRC32C beside every block).
+//!
+//! A version 3 block's timestamp section may instead be a reference ([`TimestampsAt`]) to
+//! another block of the same container whose timestamps are equal: series scraped together
+//! share their timestamps exactly, so a table stores each such sequence once. The container
+//! resolves the reference and hands the other block to [`BlockDecoder::decode_sharing`].
 
 use crate::error::{CodecError, Result};
 use crate::float::FloatEncoder;
 use crate::varint::{Cursor, put_uvarint};
 use crate::{MAX_BLOCK_POINTS, boolean, float, integer, string, timestamp};
 
-/// The block format version this crate writes. Version 2 added the Huffman packing of integer
-/// columns; version 1 blocks (which never use it) are read unchanged.
+/// The block format version this crate writes for a block with its own timestamps. Version 2
+/// added the Huffman packing of integer columns; version 1 blocks (which never use it) are
+/// read unchanged.
 pub const BLOCK_VERSION: u8 = 2;
+/// The version of a block whose timestamps are another block's ([`share_timestamps`]).
+pub const SHARED_TIMESTAMPS_VERSION: u8 = 3;
 /// The oldest block format version this crate reads.
 pub const OLDEST_BLOCK_VERSION: u8 = 1;
+/// The timestamp scheme byte of a reference to another block's timestamps (version 3).
+const TAG_SHARED: u8 = 0x04;
+
+/// Where the container keeps the block holding a block's timestamps: the byte offset and
+/// length of that block (its meaning is the container's; an SSTable's file offset).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TimestampsAt {
+    pub offset: u64,
+    pub len: u64,
+}
+
+/// The parts of a block: its version, value type, timestamp section and where the value
+/// column starts.
+struct Parts<'a> {
+    version: u8,
+    value_type: ValueType,
+    timestamps: &'a [u8],
+    values_at: usize,
+}
+
+fn parts(block: &[u8]) -> Result<Parts<'_>> {
+    let mut cur = Cursor::new(block);
+    let version = cur.u8("block version")?;
+    if !(OLDEST_BLOCK_VERSION..=SHARED_TIMESTAMPS_VERSION).contains(&version) {
+        return Err(CodecError::UnsupportedVersion(version));
+    }
+    let value_type = ValueType::from_tag(cur.u8("value type")?)?;
+    let ts_len = cur.count("timestamp section length", block.len())?;
+    let timestamps = cur.bytes(ts_len, "timestamp section")?;
+    Ok(Parts {
+        version,
+        value_type,
+        timestamps,
+        values_at: cur.position(),
+    })
+}
+
+/// The reference of a version 3 block's timestamp section, if it is one.
+fn reference(parts: &Parts<'_>) -> Result<Option<TimestampsAt>> {
+    if parts.version < SHARED_TIMESTAMPS_VERSION || parts.timestamps.first() != Some(&TAG_SHARED) {
+        return Ok(None);
+    }
+    let mut cur = Cursor::new(&parts.timestamps[1..]);
+    let offset = cur.uvarint("shared timestamps offset")?;
+    let len = cur.uvarint("shared timestamps length")?;
+    cur.finish("shared timestamps reference")?;
+    Ok(Some(TimestampsAt { offset, len }))
+}
+
+/// Where `block`'s timestamps are held, if another block holds them.
+pub fn shared_timestamps(block: &[u8]) -> Result<Option<TimestampsAt>> {
+    reference(&parts(block)?)
+}
+
+/// The encoded timestamp section of a block that holds its own timestamps (`None` for a
+/// reference): equal sections mean equal timestamps, which is what [`share_timestamps`] needs.
+pub fn timestamp_section(block: &[u8]) -> Result<Option<&[u8]>> {
+    let p = parts(block)?;
+    Ok(match reference(&p)? {
+        Some(_) => None,
+        None => Some(p.timestamps),
+    })
+}
+
+/// Appends to `out` a copy of `block` whose timestamps are those of the block at `at` (which
+/// must hold equal timestamps of its own; the container keeps that promise).
+pub fn share_timestamps(block: &[u8], at: TimestampsAt, out: &mut Vec<u8>) -> Result<()> {
+    let p = parts(block)?;
+    let mut section = Vec::with_capacity(21);
+    section.push(TAG_SHARED);
+    put_uvarint(&mut section, at.offset);
+    put_uvarint(&mut section, at.len);
+    out.push(SHARED_TIMESTAMPS_VERSION);
+    out.push(p.value_type as u8);
+    put_uvarint(out, section.len() as u64);
+    out.extend_from_slice(&section);
+    out.extend_from_slice(&block[p.values_at..]);
+    Ok(())
+}
 
 /// The type of a value column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -240,14 +326,43 @@ impl BlockDecoder {
         ts: &mut Vec<i64>,
         values: &mut Column,
     ) -> Result<()> {
+        self.decode_sharing(block, None, end, ts, values)
+    }
+
+    /// [`BlockDecoder::decode_before`] of a block whose timestamps may be held by another
+    /// block ([`shared_timestamps`]): `holder` is that block, found by the container. A
+    /// reference without a holder, or a holder that is itself a reference, is an error.
+    pub fn decode_sharing(
+        &mut self,
+        block: &[u8],
+        holder: Option<&[u8]>,
+        end: i64,
+        ts: &mut Vec<i64>,
+        values: &mut Column,
+    ) -> Result<()> {
+        let p = parts(block)?;
+        let value_type = p.value_type;
+        let section = match (reference(&p)?, holder) {
+            (None, _) => p.timestamps,
+            (Some(_), Some(holder)) => {
+                timestamp_section(holder)?.ok_or_else(|| CodecError::Inconsistent {
+                    what: "shared timestamps",
+                    detail: "the holding block refers to another block itself".into(),
+                })?
+            }
+            (Some(at), None) => {
+                return Err(CodecError::Inconsistent {
+                    what: "shared timestamps",
+                    detail: format!(
+                        "held by the block at offset {} ({} bytes), which was not given",
+                        at.offset, at.len
+                    ),
+                });
+            }
+        };
         let mut cur = Cursor::new(block);
-        let version = cur.u8("block version")?;
-        if !(OLDEST_BLOCK_VERSION..=BLOCK_VERSION).contains(&version) {
-            return Err(CodecError::UnsupportedVersion(version));
-        }
-        let value_type = ValueType::from_tag(cur.u8("value type")?)?;
-        let ts_len = cur.count("timestamp section length", block.len())?;
-        let mut ts_cur = Cursor::new(cur.bytes(ts_len, "timestamp section")?);
+        cur.bytes(p.values_at, "block header")?;
+        let mut ts_cur = Cursor::new(section);
         ts.clear();
         let all = if end == i64::MAX {
             timestamp::decode(&mut ts_cur, ts)?;
@@ -353,6 +468,72 @@ mod tests {
     }
 
     #[test]
+    fn shared_timestamps_decode_from_their_holder() {
+        let ts: Vec<i64> = (0..300).map(|i| i * 5_000 + (i * 7919) % 13).collect();
+        let a: Vec<f64> = (0..300).map(|i| i as f64).collect();
+        let b: Vec<i64> = (0..300).map(|i| i * 3).collect();
+        let holder = encode_block(&ts, ColumnRef::Float(&a)).unwrap();
+        let own = encode_block(&ts, ColumnRef::Integer(&b)).unwrap();
+        assert_eq!(
+            timestamp_section(&holder).unwrap(),
+            timestamp_section(&own).unwrap()
+        );
+        let at = TimestampsAt {
+            offset: 1234,
+            len: holder.len() as u64,
+        };
+        let mut shared = Vec::new();
+        share_timestamps(&own, at, &mut shared).unwrap();
+        assert!(shared.len() < own.len());
+        assert_eq!(shared_timestamps(&shared).unwrap(), Some(at));
+        assert_eq!(shared_timestamps(&own).unwrap(), None);
+        assert_eq!(timestamp_section(&shared).unwrap(), None);
+
+        let mut dec = BlockDecoder::default();
+        let (mut got_ts, mut got) = (Vec::new(), Column::Float(Vec::new()));
+        dec.decode_sharing(&shared, Some(&holder), i64::MAX, &mut got_ts, &mut got)
+            .unwrap();
+        assert_eq!(
+            (got_ts.as_slice(), &got),
+            (ts.as_slice(), &Column::Integer(b.clone()))
+        );
+        dec.decode_sharing(&shared, Some(&holder), ts[100], &mut got_ts, &mut got)
+            .unwrap();
+        assert_eq!(
+            (got_ts.as_slice(), &got),
+            (&ts[..100], &Column::Integer(b[..100].to_vec()))
+        );
+
+        assert!(decode_block(&shared).is_err(), "no holder given");
+        let mut nested = Vec::new();
+        share_timestamps(&holder, at, &mut nested).unwrap();
+        assert!(
+            dec.decode_sharing(&shared, Some(&nested), i64::MAX, &mut got_ts, &mut got)
+                .is_err(),
+            "a holder must hold its own timestamps"
+        );
+        let short = encode_block(&ts[..299], ColumnRef::Float(&a[..299])).unwrap();
+        assert!(
+            dec.decode_sharing(&shared, Some(&short), i64::MAX, &mut got_ts, &mut got)
+                .is_err(),
+            "a holder with another point count"
+        );
+        for cut in 0..shared.len() {
+            assert!(
+                dec.decode_sharing(
+                    &shared[..cut],
+                    Some(&holder),
+                    i64::MAX,
+                    &mut got_ts,
+                    &mut got
+                )
+                .is_err(),
+                "cut at {cut}"
+            );
+        }
+    }
+
+    #[test]
     fn mismatched_lengths_are_refused() {
         assert!(encode_block(&[1, 2], ColumnRef::Float(&[1.0])).is_err());
     }
@@ -368,7 +549,7 @@ mod tests {
         let mut old = block.clone();
         old[0] = 1;
         assert!(decode_block(&old).is_ok(), "version 1 blocks are read");
-        for version in [0, BLOCK_VERSION + 1] {
+        for version in [0, SHARED_TIMESTAMPS_VERSION + 1] {
             let mut bad = block.clone();
             bad[0] = version;
             assert_eq!(

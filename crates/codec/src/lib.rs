@@ -24,8 +24,9 @@ pub mod timestamp;
 pub mod varint;
 
 pub use block::{
-    BLOCK_VERSION, BlockDecoder, BlockEncoder, BlockSchemes, Column, ColumnRef, ValueType,
-    decode_block, encode_block,
+    BLOCK_VERSION, BlockDecoder, BlockEncoder, BlockSchemes, Column, ColumnRef,
+    SHARED_TIMESTAMPS_VERSION, TimestampsAt, ValueType, decode_block, encode_block,
+    share_timestamps, shared_timestamps, timestamp_section,
 };
 pub use error::{CodecError, Result};
 

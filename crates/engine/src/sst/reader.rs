@@ -278,18 +278,28 @@ impl SstReader {
         dec: &mut BlockDecoder,
         out: &mut ColumnData,
     ) -> Result<()> {
-        let start = block.offset as usize;
-        let end = start + block.len as usize;
-        let bytes = self
-            .map
-            .get(start..end + BLOCK_TRAILER)
-            .ok_or_else(|| corrupt(&self.path, block.offset, "block beyond end of file"))?;
-        let (data, crc) = bytes.split_at(block.len as usize);
-        let want = u32::from_le_bytes([crc[0], crc[1], crc[2], crc[3]]);
-        if crc32c::crc32c(data) != want {
-            return Err(corrupt(&self.path, block.offset, "block checksum mismatch"));
-        }
-        dec.decode_before(data, before, &mut out.ts, &mut out.values)
+        let data = self.checked_block(block.offset, u64::from(block.len))?;
+        let holder = match strata_codec::shared_timestamps(data) {
+            Ok(Some(at)) if at.offset < block.offset => {
+                Some(self.checked_block(at.offset, at.len)?)
+            }
+            Ok(Some(_)) => {
+                return Err(corrupt(
+                    &self.path,
+                    block.offset,
+                    "block refers to the timestamps of a block after it",
+                ));
+            }
+            Ok(None) => None,
+            Err(e) => {
+                return Err(corrupt(
+                    &self.path,
+                    block.offset,
+                    format!("undecodable block: {e}"),
+                ));
+            }
+        };
+        dec.decode_sharing(data, holder, before, &mut out.ts, &mut out.values)
             .map_err(|e| corrupt(&self.path, block.offset, format!("undecodable block: {e}")))?;
         let whole = before == i64::MAX || before > block.max_ts;
         if (whole && out.len() != block.points as usize) || out.len() > block.points as usize {
@@ -300,6 +310,25 @@ impl SstReader {
             ));
         }
         Ok(())
+    }
+
+    /// The codec bytes of the block at `offset` (`len` bytes, its CRC after them) once its
+    /// checksum matched.
+    fn checked_block(&self, offset: u64, len: u64) -> Result<&[u8]> {
+        let bytes = usize::try_from(offset)
+            .ok()
+            .zip(usize::try_from(len).ok())
+            .and_then(|(start, len)| {
+                let end = start.checked_add(len)?.checked_add(BLOCK_TRAILER)?;
+                self.map.get(start..end)
+            })
+            .ok_or_else(|| corrupt(&self.path, offset, "block beyond end of file"))?;
+        let (data, crc) = bytes.split_at(bytes.len() - BLOCK_TRAILER);
+        let want = u32::from_le_bytes([crc[0], crc[1], crc[2], crc[3]]);
+        if crc32c::crc32c(data) != want {
+            return Err(corrupt(&self.path, offset, "block checksum mismatch"));
+        }
+        Ok(data)
     }
 
     /// Reads every block, checking its checksum and decoding it; returns how many.
@@ -404,6 +433,75 @@ mod tests {
         assert_eq!(r.columns().count(), 75);
         assert_eq!(r.columns_at(50).count(), 0);
         assert!(r.series_key(50).is_err());
+    }
+
+    #[test]
+    fn series_with_equal_timestamps_share_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("0000000000000001.sst");
+        // A scrape's timestamps: 15 s apart with a few ms of jitter, the same for every series.
+        let ts: Vec<i64> = (0..500i64)
+            .map(|i| (i * 15_000 + (i * 7919) % 11) * 1_000_000)
+            .collect();
+        let col = |k: i64| {
+            let mut c = ColumnData::new(strata_codec::ValueType::Float);
+            for (i, &t) in ts.iter().enumerate() {
+                c.push(t, &FieldValue::Float((i as i64 * k) as f64));
+            }
+            c
+        };
+        let mut w = SstWriter::create(Arc::new(StdFs::new()), &path, 200).unwrap();
+        for s in 0..20 {
+            w.add_column(&format!("up,job=j{s:02}"), "value", &col(s))
+                .unwrap();
+        }
+        let size = w.finish().unwrap().size;
+
+        let r = SstReader::open(&StdFs, &path).unwrap();
+        let mut dec = BlockDecoder::default();
+        let mut holders = Vec::new();
+        for s in 0..20 {
+            let c = r.column_at(s as usize, "value").unwrap().unwrap();
+            assert_eq!(c.blocks.len(), 3);
+            let data = r.read_column(&c, i64::MIN, i64::MAX, &mut dec).unwrap();
+            assert_eq!(data, col(s), "series {s}");
+            for b in c.blocks.iter() {
+                let bytes = r
+                    .map
+                    .get(b.offset as usize..(b.offset + u64::from(b.len)) as usize);
+                let at = strata_codec::shared_timestamps(bytes.unwrap()).unwrap();
+                assert_eq!(
+                    at.is_some(),
+                    s > 0,
+                    "series {s}: only the first holds its own"
+                );
+                if s == 0 {
+                    holders.push(b.offset);
+                } else {
+                    assert!(holders.contains(&at.unwrap().offset));
+                }
+            }
+        }
+        drop(r);
+
+        // The same table without sharing would hold the timestamps 20 times.
+        let alone = dir.path().join("0000000000000002.sst");
+        let mut w = SstWriter::create(Arc::new(StdFs::new()), &alone, 200).unwrap();
+        w.add_column("up,job=j01", "value", &col(1)).unwrap();
+        let one = w.finish().unwrap().size;
+        assert!(
+            size < one * 20 / 2,
+            "{size} bytes for 20 series, {one} for one"
+        );
+
+        // A damaged holder is reported when a sharing block is read, never returned as data.
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[holders[1] as usize + 5] ^= 0x10;
+        std::fs::write(&path, &bytes).unwrap();
+        let r = SstReader::open(&StdFs, &path).unwrap();
+        let c = r.column_at(7, "value").unwrap().unwrap();
+        let err = r.read_column(&c, i64::MIN, i64::MAX, &mut dec).unwrap_err();
+        assert!(err.to_string().contains("checksum"), "{err}");
     }
 
     #[test]

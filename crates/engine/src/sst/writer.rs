@@ -15,6 +15,7 @@ use super::format::{
     BlockMeta, Footer, HEADER_LEN, MAGIC, MAX_META_LEN, VERSION, put_column_entry, put_meta,
     put_series_entry,
 };
+use super::shared_ts::SharedTimestamps;
 use crate::data::ColumnData;
 use crate::error::{Error, Result};
 use crate::io::{FileSystem, WritableFile};
@@ -54,6 +55,9 @@ pub struct SstWriter {
     block_points: usize,
     encoder: BlockEncoder,
     buf: Vec<u8>,
+    /// Timestamp sections written so far, for blocks whose timestamps equal an earlier one's.
+    shared: SharedTimestamps,
+    shared_buf: Vec<u8>,
     /// Encoded blocks not yet handed to the file: written [`WRITE_CHUNK`] at a time, so a
     /// table of many small columns costs a few hundred `write(2)` calls, not one per block.
     pending: Vec<u8>,
@@ -96,6 +100,8 @@ impl SstWriter {
             block_points: block_points.clamp(1, strata_codec::MAX_BLOCK_POINTS),
             encoder: BlockEncoder::default(),
             buf: Vec::new(),
+            shared: SharedTimestamps::default(),
+            shared_buf: Vec::new(),
             pending: Vec::new(),
             last_series: None,
             last_field: String::new(),
@@ -150,6 +156,8 @@ impl SstWriter {
             self.encoder
                 .encode(ts, values.slice(start..end), &mut self.buf)
                 .map_err(|e| Error::InvalidArgument(format!("encoding {series} {field}: {e}")))?;
+            self.share_timestamps()
+                .map_err(|e| Error::InvalidArgument(format!("encoding {series} {field}: {e}")))?;
             let crc = crc32c::crc32c(&self.buf);
             self.buf.extend_from_slice(&crc.to_le_bytes());
             self.pending.extend_from_slice(&self.buf);
@@ -179,6 +187,24 @@ impl SstWriter {
             &self.blocks,
         );
         self.column_count += 1;
+        Ok(())
+    }
+
+    /// Replaces the block in `buf` by one that refers to an earlier block's timestamps when
+    /// an earlier block of this table holds the same ones; otherwise remembers its section.
+    fn share_timestamps(&mut self) -> strata_codec::Result<()> {
+        let Some(section) = strata_codec::timestamp_section(&self.buf)? else {
+            return Ok(());
+        };
+        let here = strata_codec::TimestampsAt {
+            offset: self.offset,
+            len: self.buf.len() as u64,
+        };
+        if let Some(at) = self.shared.find_or_hold(section, here) {
+            self.shared_buf.clear();
+            strata_codec::share_timestamps(&self.buf, at, &mut self.shared_buf)?;
+            std::mem::swap(&mut self.buf, &mut self.shared_buf);
+        }
         Ok(())
     }
 
