@@ -24,8 +24,9 @@ pub fn manifest_record(bytes: &[u8]) -> std::result::Result<usize, String> {
 /// blocks.
 pub fn sst_file(fs: &dyn FileSystem, path: &Path) -> Result<u64> {
     let reader = crate::sst::SstReader::open(fs, path)?;
+    let mut keys = crate::sst::KeyCursor::default();
     for i in 0..reader.series_count() {
-        let key = reader.series_key(i)?;
+        let key = reader.series_key(i, &mut keys)?;
         reader.find_series(key)?;
     }
     reader.verify()

@@ -99,8 +99,9 @@ pub(super) fn apply_retention(s: &Shared) -> Result<usize> {
     // Their series may have no point left anywhere else.
     let mut candidates = Vec::new();
     for t in &expired {
+        let mut keys = crate::sst::KeyCursor::default();
         for i in 0..t.reader.series_count() {
-            candidates.push(t.reader.series_key(i)?.to_string());
+            candidates.push(t.reader.series_key(i, &mut keys)?.to_string());
         }
     }
     drop(version);

@@ -119,8 +119,9 @@ pub(super) fn open(opts: EngineOptions, fs: Arc<dyn FileSystem>) -> Result<Share
 fn catalog_from_tables(catalog: &Catalog, version: &Version) -> Result<()> {
     for t in &version.tables {
         let reader = &t.reader;
+        let mut keys = crate::sst::KeyCursor::default();
         for i in 0..reader.series_count() {
-            let canonical = reader.series_key(i)?;
+            let canonical = reader.series_key(i, &mut keys)?;
             let id = catalog.resolve_canonical(canonical).ok_or_else(|| {
                 Error::corrupt(
                     reader.path(),

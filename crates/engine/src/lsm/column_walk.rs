@@ -13,7 +13,7 @@ use strata_codec::BlockDecoder;
 use super::version::{TableHandle, Version, drop_deleted};
 use crate::data::ColumnData;
 use crate::error::Result;
-use crate::sst::{ColumnEntry, Columns};
+use crate::sst::{ColumnEntry, Columns, KeyCursor};
 
 /// Columns walked between two releases of the tables' pages.
 const RELEASE_EVERY: usize = 2048;
@@ -21,7 +21,8 @@ const RELEASE_EVERY: usize = 2048;
 /// One column of the walk.
 #[derive(Debug)]
 pub(crate) struct WalkedColumn<'a> {
-    pub series: &'a str,
+    /// The series key, rebuilt once per series and table (keys are front-coded on disk).
+    pub series: Arc<str>,
     pub field: &'a str,
     /// The tables holding the column and their entries, in the order the tables were given.
     pub sources: Vec<(&'a TableHandle, ColumnEntry<'a>)>,
@@ -35,7 +36,7 @@ impl WalkedColumn<'_> {
         for (t, col) in &self.sources {
             let mut data = t.reader.read_column(col, i64::MIN, i64::MAX, dec)?;
             drop_deleted(
-                &version.tombstones_for(self.series, t.meta.max_seq),
+                &version.tombstones_for(&self.series, t.meta.max_seq),
                 &mut data,
             );
             ColumnData::merge_into(&mut acc, data);
@@ -48,19 +49,24 @@ impl WalkedColumn<'_> {
 struct Head<'a> {
     table: &'a TableHandle,
     columns: Columns<'a>,
-    current: Option<(&'a str, ColumnEntry<'a>)>,
+    keys: KeyCursor,
+    current: Option<(Arc<str>, ColumnEntry<'a>)>,
 }
 
-impl<'a> Head<'a> {
+impl Head<'_> {
     fn advance(&mut self) -> Result<()> {
-        let prev = self.current.map(|(key, col)| (col.series, key));
+        let prev = self.current.take().map(|(key, col)| (col.series, key));
         self.current = match self.columns.next() {
             None => None,
             Some(col) => {
                 let col = col?;
                 let key = match prev {
                     Some((series, key)) if series == col.series => key,
-                    _ => self.table.reader.series_key(col.series as usize)?,
+                    _ => Arc::from(
+                        self.table
+                            .reader
+                            .series_key(col.series as usize, &mut self.keys)?,
+                    ),
                 };
                 Some((key, col))
             }
@@ -83,6 +89,7 @@ impl<'a> ColumnWalk<'a> {
             let mut head = Head {
                 table: t,
                 columns: t.reader.columns(),
+                keys: KeyCursor::default(),
                 current: None,
             };
             head.advance()?;
@@ -101,8 +108,9 @@ impl<'a> ColumnWalk<'a> {
         let Some((series, field)) = self
             .heads
             .iter()
-            .filter_map(|h| h.current.map(|(key, col)| (key, col.field)))
-            .min()
+            .filter_map(|h| h.current.as_ref().map(|(key, col)| (key, col.field)))
+            .min_by(|a, b| (a.0.as_ref(), a.1).cmp(&(b.0.as_ref(), b.1)))
+            .map(|(key, field)| (Arc::clone(key), field))
         else {
             self.release();
             return Ok(None);
@@ -113,10 +121,12 @@ impl<'a> ColumnWalk<'a> {
         }
         let mut sources = Vec::new();
         for h in &mut self.heads {
-            if let Some((key, col)) = h.current
-                && key == series
-                && col.field == field
-            {
+            let hit = h
+                .current
+                .as_ref()
+                .filter(|(key, col)| *key == series && col.field == field)
+                .map(|(_, col)| *col);
+            if let Some(col) = hit {
                 sources.push((h.table, col));
                 h.advance()?;
             }

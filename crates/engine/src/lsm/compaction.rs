@@ -115,22 +115,22 @@ pub fn run(tables: &Tables, version: &Version, task: &CompactionTask) -> Result<
     let mut out = tables.create_output(COMPACTED_LEVEL, task.partition)?;
     let mut outcome = CompactionOutcome::default();
     // The series being walked, and whether any of its columns kept a point.
-    let mut series: Option<(&str, bool)> = None;
+    let mut series: Option<(std::sync::Arc<str>, bool)> = None;
     for col in ColumnWalk::new(&task.inputs)? {
         let col = col?;
-        if series.is_some_and(|(s, _)| s != col.series) {
-            if let Some((s, false)) = series {
+        if series.as_ref().is_some_and(|(s, _)| *s != col.series) {
+            if let Some((s, false)) = &series {
                 outcome.emptied.push(s.to_string());
             }
             series = None;
         }
-        let kept = series.get_or_insert((col.series, false));
+        let kept = series.get_or_insert_with(|| (col.series.clone(), false));
         if let Some(data) = col.merge(version, &mut dec)? {
-            out.writer().add_column(col.series, col.field, &data)?;
+            out.writer().add_column(&col.series, col.field, &data)?;
             kept.1 = true;
         }
     }
-    if let Some((s, false)) = series {
+    if let Some((s, false)) = &series {
         outcome.emptied.push(s.to_string());
     }
     let output = out.finish(max_seq)?;

@@ -64,7 +64,7 @@ pub fn run(tables: &Tables, task: &OffloadTask) -> Result<()> {
             continue;
         };
         out.writer()
-            .add_listing(col.series, col.field, entry.value_type, range)?;
+            .add_listing(&col.series, col.field, entry.value_type, range)?;
     }
     let listing = out.finish(max_seq)?;
     tables.commit(Change {

@@ -171,7 +171,7 @@ pub fn run(tables: &Tables, version: &Version, task: &RollupTask, windows: &[i64
             }
         }
         for (name, c) in std::mem::take(&mut stats) {
-            out.writer().add_column(col.series, &name, &c)?;
+            out.writer().add_column(&col.series, &name, &c)?;
         }
     }
     let Some(table) = out.finish(max_seq)? else {

@@ -1,4 +1,4 @@
-//! SSTable byte layout (format version 1); see `docs/format.md`.
+//! SSTable byte layout (format version 2; version 1 is read too); see `docs/format.md`.
 //!
 //! ```text
 //! header   magic "STRATSST" (8) | version u16 LE
@@ -8,11 +8,11 @@
 //!          points u64 | version u16 | footer_crc u32 | magic "STRATSST" (8)   = 58 bytes
 //! ```
 //! All integers little-endian. The series table lists the canonical series keys of the file in
-//! sorted order; the column index lists, per (series, field) in that order, the field name,
+//! sorted order (front-coded since version 2: [`super::keys`]); the column index lists, per (series, field) in that order, the field name,
 //! value type and each block's offset, length, point count and min/max timestamp.
 //!
-//! This module owns the entry codecs: [`put_series_entry`] / [`put_column_entry`] for the
-//! writer, and [`MetaLayout::parse`] (validates the whole meta section once, on open, and
+//! This module owns the column entry codec: [`put_column_entry`] for the writer, and
+//! [`MetaLayout::parse`] (validates the whole meta section once, on open, and
 //! records where each entry starts) and [`ColumnEntry::parse`] (one column entry, borrowed
 //! from the mapped bytes) for the reader. Nothing of the index is copied into owned memory.
 
@@ -23,7 +23,10 @@ use super::bloom::Bloom;
 use crate::limits::PREALLOC_LIMIT;
 
 pub const MAGIC: &[u8; 8] = b"STRATSST";
-pub const VERSION: u16 = 1;
+/// The version this build writes: 2 front-codes the series table.
+pub const VERSION: u16 = 2;
+/// The oldest version this build reads.
+pub const OLDEST_VERSION: u16 = 1;
 pub const HEADER_LEN: usize = 10;
 pub const FOOTER_LEN: usize = 58;
 /// Bytes of checksum after each block.
@@ -50,12 +53,6 @@ pub struct Footer {
     pub min_ts: i64,
     pub max_ts: i64,
     pub points: u64,
-}
-
-/// Appends one series-table entry.
-pub fn put_series_entry(out: &mut Vec<u8>, canonical: &str) {
-    put_uvarint(out, canonical.len() as u64);
-    out.extend_from_slice(canonical.as_bytes());
 }
 
 /// Appends one column-index entry.
@@ -91,12 +88,6 @@ pub fn put_meta(out: &mut Vec<u8>, series: (u64, &[u8]), columns: (u64, &[u8]), 
 
 fn err(e: strata_codec::CodecError) -> String {
     e.to_string()
-}
-
-/// Reads one series-table entry: the key's bytes (UTF-8 checked by [`MetaLayout::parse`]).
-pub fn series_entry<'a>(cur: &mut Cursor<'a>) -> Result<&'a [u8], String> {
-    let len = cur.count("series key length", usize::MAX).map_err(err)?;
-    cur.bytes(len, "series key").map_err(err)
 }
 
 /// One column-index entry, borrowed from the meta bytes.
@@ -304,10 +295,10 @@ pub struct MetaLayout {
 }
 
 impl MetaLayout {
-    /// Validates the whole meta section (`data_end` bounds block offsets): keys are UTF-8,
-    /// sorted and unique, columns are in strictly ascending (series, field) order, blocks lie
-    /// in the data section in time order.
-    pub fn parse(bytes: &[u8], data_end: u64) -> Result<MetaLayout, String> {
+    /// Validates the whole meta section of a table of `version` (`data_end` bounds block
+    /// offsets): keys are UTF-8, sorted and unique, columns are in strictly ascending (series,
+    /// field) order, blocks lie in the data section in time order.
+    pub fn parse(bytes: &[u8], data_end: u64, version: u16) -> Result<MetaLayout, String> {
         if bytes.len() as u64 > MAX_META_LEN {
             return Err(format!(
                 "meta section of {} bytes exceeds the {MAX_META_LEN}-byte limit",
@@ -317,17 +308,7 @@ impl MetaLayout {
         let at = |cur: &Cursor<'_>| cur.position() as u32;
         let mut cur = Cursor::new(bytes);
         let n = cur.count("series count", bytes.len()).map_err(err)?;
-        let mut series_at = Vec::with_capacity(n.min(PREALLOC_LIMIT));
-        let mut last: Option<&[u8]> = None;
-        for _ in 0..n {
-            series_at.push(at(&cur));
-            let key = series_entry(&mut cur)?;
-            std::str::from_utf8(key).map_err(|e| format!("series key is not UTF-8: {e}"))?;
-            if last.is_some_and(|l| l >= key) {
-                return Err("series keys are not sorted and unique".into());
-            }
-            last = Some(key);
-        }
+        let mut series_at = super::keys::parse_table(&mut cur, n, version)?;
         let columns = cur.count("column count", bytes.len()).map_err(err)?;
         let mut columns_at = Vec::with_capacity(n.min(PREALLOC_LIMIT) + 1);
         let mut last: Option<(u32, &str)> = None;
@@ -392,9 +373,9 @@ impl Footer {
             return Err("bad footer magic (not a Strata SSTable, or truncated)".into());
         }
         let version = u16::from_le_bytes([f[44], f[45]]);
-        if version != VERSION {
+        if !(OLDEST_VERSION..=VERSION).contains(&version) {
             return Err(format!(
-                "unsupported SSTable version {version} (this build reads {VERSION})"
+                "unsupported SSTable version {version} (this build reads {OLDEST_VERSION} to {VERSION})"
             ));
         }
         let crc = u32::from_le_bytes([f[46], f[47], f[48], f[49]]);
@@ -429,8 +410,10 @@ mod tests {
     /// A meta section of `keys` and `(series, field, blocks)` columns, as given.
     fn meta(keys: &[&str], columns: &[(u32, &str, Vec<BlockMeta>)]) -> Vec<u8> {
         let mut series = Vec::new();
-        for k in keys {
-            put_series_entry(&mut series, k);
+        let mut prev = "";
+        for (i, k) in keys.iter().enumerate() {
+            super::super::keys::put_entry(&mut series, i as u64, prev, k);
+            prev = k;
         }
         let mut cols = Vec::new();
         for (s, f, b) in columns {
@@ -456,7 +439,7 @@ mod tests {
                 (2, "x", vec![block(26, 0, 0)]),
             ],
         );
-        let l = MetaLayout::parse(&bytes, 100).unwrap();
+        let l = MetaLayout::parse(&bytes, 100, VERSION).unwrap();
         assert_eq!(l.series_at.len(), 3);
         assert_eq!(l.columns_at.len(), 4);
         // Series "b" has no columns: an empty range between "a"'s and "c"'s.
@@ -472,7 +455,7 @@ mod tests {
     fn stepping_over_blocks_finds_the_same_entries_as_validating_them() {
         let blocks = vec![block(10, -5, 300), block(1 << 20, 301, 1 << 40)];
         let bytes = meta(&["a", "b"], &[(0, "x", blocks.clone()), (1, "yy", vec![])]);
-        let l = MetaLayout::parse(&bytes, 1 << 30).unwrap();
+        let l = MetaLayout::parse(&bytes, 1 << 30, VERSION).unwrap();
         let mut cur = Cursor::new(&bytes[l.columns_at[0] as usize..]);
         let x = ColumnEntry::parse_validated(&mut cur, 2).unwrap();
         assert_eq!(x.blocks.iter().collect::<Vec<_>>(), blocks);
@@ -486,7 +469,7 @@ mod tests {
     #[test]
     fn disorder_and_stray_blocks_are_refused() {
         let refused = |keys: &[&str], cols: &[(u32, &str, Vec<BlockMeta>)]| {
-            MetaLayout::parse(&meta(keys, cols), 100).unwrap_err()
+            MetaLayout::parse(&meta(keys, cols), 100, VERSION).unwrap_err()
         };
         assert!(refused(&["b", "a"], &[]).contains("sorted"));
         assert!(refused(&["a", "a"], &[]).contains("sorted"));

@@ -7,11 +7,13 @@
 mod bloom;
 mod cache;
 mod format;
+mod keys;
 mod reader;
 mod shared_ts;
 mod writer;
 
 pub use cache::BlockCache;
 pub use format::{BlockMeta, ColumnEntry};
+pub use keys::KeyCursor;
 pub use reader::{Columns, SstReader};
 pub use writer::SstWriter;

@@ -13,8 +13,9 @@ use strata_codec::varint::Cursor;
 use super::bloom::Bloom;
 use super::format::{
     BLOCK_TRAILER, BlockMeta, ColumnEntry, FOOTER_LEN, Footer, HEADER_LEN, MAGIC, MetaLayout,
-    OwnedColumn, VERSION, series_entry,
+    OLDEST_VERSION, OwnedColumn, VERSION,
 };
+use super::keys::{KeyCursor, SeriesTable};
 use crate::data::ColumnData;
 use crate::error::{Error, Result};
 use crate::io::FileSystem;
@@ -24,6 +25,8 @@ use crate::io::FileSystem;
 pub struct SstReader {
     path: PathBuf,
     map: Mmap,
+    /// The file's format version (1: whole series keys; 2: front-coded).
+    version: u16,
     /// File offset of the meta section; `series_at` and `columns_at` are relative to it.
     meta_offset: usize,
     /// Offset of each series key's entry, in key order.
@@ -83,7 +86,7 @@ impl SstReader {
             return Err(corrupt(path, 0, "bad header magic"));
         }
         let version = u16::from_le_bytes([map[8], map[9]]);
-        if version != VERSION {
+        if !(OLDEST_VERSION..=VERSION).contains(&version) {
             return Err(Error::UnsupportedVersion {
                 path: path.into(),
                 found: version,
@@ -110,10 +113,11 @@ impl SstReader {
                 "meta section checksum mismatch",
             ));
         }
-        let layout = MetaLayout::parse(meta_bytes, footer.meta_offset)
+        let layout = MetaLayout::parse(meta_bytes, footer.meta_offset, version)
             .map_err(|r| corrupt(path, footer.meta_offset, r))?;
         let reader = SstReader {
             path: path.to_path_buf(),
+            version,
             meta_offset,
             series_at: layout.series_at,
             columns_at: layout.columns_at,
@@ -174,25 +178,26 @@ impl SstReader {
         self.series_at.len()
     }
 
-    fn key_bytes(&self, i: usize) -> Result<&[u8]> {
-        let at = *self.series_at.get(i).ok_or_else(|| {
-            Error::InvalidArgument(format!("series index {i} beyond {}", self.series_count()))
-        })? as usize;
-        let meta = self.meta();
-        series_entry(&mut Cursor::new(&meta[at.min(meta.len())..]))
-            .map_err(|r| corrupt(&self.path, (self.meta_offset + at) as u64, r))
+    fn series_table(&self) -> SeriesTable<'_> {
+        SeriesTable {
+            meta: self.meta(),
+            at: &self.series_at,
+            version: self.version,
+        }
     }
 
-    /// The canonical key of series `i` (keys are sorted).
-    pub fn series_key(&self, i: usize) -> Result<&str> {
-        let bytes = self.key_bytes(i)?;
-        std::str::from_utf8(bytes).map_err(|e| {
-            corrupt(
-                &self.path,
-                self.meta_offset as u64,
-                format!("series key is not UTF-8: {e}"),
-            )
-        })
+    /// The canonical key of series `i` (keys are sorted), rebuilt by `cursor` (which walks a
+    /// table in key order one entry per key; give each table its own).
+    pub fn series_key<'c>(&self, i: usize, cursor: &'c mut KeyCursor) -> Result<&'c str> {
+        if i >= self.series_count() {
+            return Err(Error::InvalidArgument(format!(
+                "series index {i} beyond {}",
+                self.series_count()
+            )));
+        }
+        cursor
+            .key(&self.series_table(), i)
+            .map_err(|r| corrupt(&self.path, self.meta_offset as u64, r))
     }
 
     /// Index of a series in the file, if it holds it (bloom filter, then binary search).
@@ -200,17 +205,9 @@ impl SstReader {
         if !self.bloom.may_contain(canonical.as_bytes()) {
             return Ok(None);
         }
-        let want = canonical.as_bytes();
-        let (mut lo, mut hi) = (0, self.series_count());
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            match self.key_bytes(mid)?.cmp(want) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Ok(Some(mid)),
-            }
-        }
-        Ok(None)
+        self.series_table()
+            .find(canonical.as_bytes())
+            .map_err(|r| corrupt(&self.path, self.meta_offset as u64, r))
     }
 
     fn columns_in(&self, from: usize, to: usize) -> Columns<'_> {
@@ -410,8 +407,9 @@ mod tests {
             51 * 4 + 50 * 4 + 63,
             "offsets and 10 bloom bits per series"
         );
+        let mut cursor = KeyCursor::default();
         for (i, key) in keys.iter().enumerate() {
-            assert_eq!(r.series_key(i).unwrap(), key);
+            assert_eq!(r.series_key(i, &mut cursor).unwrap(), key);
             assert_eq!(r.find_series(key).unwrap(), Some(i));
             let fields: Vec<&str> = r.columns_at(i).map(|c| c.unwrap().field).collect();
             assert_eq!(
@@ -432,7 +430,28 @@ mod tests {
         assert!(r.column_at(1, "b").unwrap().is_none());
         assert_eq!(r.columns().count(), 75);
         assert_eq!(r.columns_at(50).count(), 0);
-        assert!(r.series_key(50).is_err());
+        assert!(r.series_key(50, &mut cursor).is_err());
+    }
+
+    #[test]
+    fn version_1_tables_are_read() {
+        // Written by the build before front-coded keys (tests/data/sst-v1.sst): 40 series
+        // of 100 points, block size 64.
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sst-v1.sst");
+        let r = SstReader::open(&StdFs, &path).unwrap();
+        assert_eq!(r.version, 1);
+        assert_eq!(r.series_count(), 40);
+        let mut cursor = KeyCursor::default();
+        let mut dec = BlockDecoder::default();
+        for i in 0..40 {
+            let key = r.series_key(i, &mut cursor).unwrap().to_string();
+            assert!(key.starts_with("node_cpu_seconds_total,cpu="), "{key}");
+            assert_eq!(r.find_series(&key).unwrap(), Some(i));
+            let c = r.column_at(i, "value").unwrap().unwrap();
+            let data = r.read_column(&c, i64::MIN, i64::MAX, &mut dec).unwrap();
+            assert_eq!(data.len(), 100);
+        }
+        assert_eq!(r.find_series("node_cpu_seconds_total,cpu=0").unwrap(), None);
     }
 
     #[test]

@@ -13,8 +13,8 @@ use strata_codec::BlockEncoder;
 use super::bloom::Bloom;
 use super::format::{
     BlockMeta, Footer, HEADER_LEN, MAGIC, MAX_META_LEN, VERSION, put_column_entry, put_meta,
-    put_series_entry,
 };
+use super::keys;
 use super::shared_ts::SharedTimestamps;
 use crate::data::ColumnData;
 use crate::error::{Error, Result};
@@ -225,7 +225,8 @@ impl SstWriter {
                 )));
             }
             last => {
-                put_series_entry(&mut self.series_entries, series);
+                let prev = last.as_deref().unwrap_or_default();
+                keys::put_entry(&mut self.series_entries, self.series_count, prev, series);
                 self.series_hashes.push(Bloom::hash(series.as_bytes()));
                 self.series_count += 1;
                 let last = last.get_or_insert_with(String::new);
