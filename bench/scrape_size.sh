@@ -3,7 +3,8 @@
 # itself and prometheus-node-exporter (this machine) every 5 s for MINUTES minutes and
 # remote-writes every sample to a Strata and a VictoriaMetrics started for the run (loopback
 # ports, data in a temp dir). Then VictoriaMetrics is flushed and merged, Strata flushes and
-# compacts on its idle timers (10 s / 30 s), both are stopped and their whole data dirs sized.
+# compacts on its idle timers (10 s / 30 s), both are stopped and their data dirs sized (all
+# of Strata's; VictoriaMetrics' without the caches it writes there on shutdown).
 # The samples are also dumped from Prometheus' own TSDB to OUT.csv (series,timestamp,value),
 # the input of `strata codec-report` and of a replay.
 # Usage: bench/scrape_size.sh MINUTES [OUT.csv]
@@ -69,13 +70,17 @@ series=$(scalar $sp 'count({__name__=~".+"})')
 echo "samples: VictoriaMetrics count_over_time $samples, Strata points written $strata_samples; series $series"
 sleep 60   # Strata: idle flush after 10 s, compaction after 30 s; VictoriaMetrics' merge
 kill -TERM $spid $vpid; wait $spid $vpid 2>/dev/null || true
-sb=$(du -sb "$work/strata" | cut -f1); vb=$(du -sb "$work/vm" | cut -f1)
-python3 - "$sb" "$vb" "$strata_samples" <<'PY'
+# VictoriaMetrics writes its caches (`cache/`, rebuilt from the data when missing) into its
+# data dir on shutdown: they are reported apart, not counted as its storage.
+sb=$(du -sb "$work/strata" | cut -f1); vall=$(du -sb "$work/vm" | cut -f1)
+vcache=$(du -sb "$work/vm/cache" 2>/dev/null | cut -f1 || echo 0); vb=$((vall - vcache))
+python3 - "$sb" "$vb" "$strata_samples" "$vcache" <<'PY'
 import sys
-sb, vb, n = int(sys.argv[1]), int(sys.argv[2]), int(float(sys.argv[3]))
-print(f"| real scrapes, whole data dir, bytes/sample | {sb/n:.3f} | {vb/n:.3f} | {sb/vb:.2f}x |")
-print(f"({n} samples; Strata {sb} bytes, VictoriaMetrics {vb} bytes)")
+sb, vb, n, vc = int(sys.argv[1]), int(sys.argv[2]), int(float(sys.argv[3])), int(sys.argv[4])
+print(f"| real scrapes, data dir on disk, bytes/sample | {sb/n:.3f} | {vb/n:.3f} | {sb/vb:.2f}x |")
+print(f"({n} samples; Strata {sb} bytes, VictoriaMetrics {vb} bytes without its {vc}-byte cache/)")
 PY
+du -sb "$work/vm"/* | sort -n
 "$strata" inspect --data-dir "$work/strata" | tail -n 20
 if [[ -n "$out" ]]; then
   promtool tsdb dump "$work/prom" | python3 "$here/promtool_to_csv.py" > "$out"
