@@ -283,23 +283,25 @@ mod tests {
             parse_table(&mut Cursor::new(&good), 4, 2).is_err(),
             "too few entries"
         );
-        // Entry 1 claiming more shared bytes than the key before it has.
-        let mut bytes = Vec::new();
-        put_entry(&mut bytes, 0, "", "ab");
-        put_uvarint(&mut bytes, 3);
-        put_uvarint(&mut bytes, 1);
-        bytes.push(b'c');
-        assert!(parse_table(&mut Cursor::new(&bytes), 2, 2).is_err());
-        // A shared prefix shorter than the longest, and keys out of order.
-        let mut bytes = Vec::new();
-        put_entry(&mut bytes, 0, "", "ab");
-        put_uvarint(&mut bytes, 0);
-        put_uvarint(&mut bytes, 3);
-        bytes.extend_from_slice(b"abc");
-        assert!(parse_table(&mut Cursor::new(&bytes), 2, 2).is_err());
-        let mut bytes = Vec::new();
-        put_entry(&mut bytes, 0, "", "b");
-        put_entry(&mut bytes, 1, "b", "a");
-        assert!(parse_table(&mut Cursor::new(&bytes), 2, 2).is_err());
+        // Entry 0 is "ab"; entry 1 as (shared, suffix), written as given.
+        let refused = |shared: u64, suffix: &[u8]| {
+            let mut bytes = Vec::new();
+            put_entry(&mut bytes, 0, "", "ab");
+            put_uvarint(&mut bytes, shared);
+            put_uvarint(&mut bytes, suffix.len() as u64);
+            bytes.extend_from_slice(suffix);
+            parse_table(&mut Cursor::new(&bytes), 2, 2).is_err()
+        };
+        assert!(!refused(2, b"c"), "ab, abc");
+        assert!(
+            refused(3, b"c"),
+            "more shared bytes than the key before has"
+        );
+        assert!(
+            refused(0, b"abc"),
+            "a shared prefix shorter than the longest"
+        );
+        assert!(refused(0, b"a"), "keys out of order");
+        assert!(refused(2, b""), "the same key twice");
     }
 }
