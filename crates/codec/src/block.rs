@@ -13,7 +13,7 @@
 
 use crate::error::{CodecError, Result};
 use crate::float::FloatEncoder;
-use crate::varint::{Cursor, put_uvarint};
+use crate::varint::{Cursor, put_uvarint, uvarint_len};
 use crate::{MAX_BLOCK_POINTS, boolean, float, integer, string, timestamp};
 
 /// The block format version this crate writes for a block with its own timestamps. Version 2
@@ -92,14 +92,13 @@ pub fn timestamp_section(block: &[u8]) -> Result<Option<&[u8]>> {
 /// must hold equal timestamps of its own; the container keeps that promise).
 pub fn share_timestamps(block: &[u8], at: TimestampsAt, out: &mut Vec<u8>) -> Result<()> {
     let p = parts(block)?;
-    let mut section = Vec::with_capacity(21);
-    section.push(TAG_SHARED);
-    put_uvarint(&mut section, at.offset);
-    put_uvarint(&mut section, at.len);
+    let section_len = 1 + uvarint_len(at.offset) + uvarint_len(at.len);
     out.push(SHARED_TIMESTAMPS_VERSION);
     out.push(p.value_type as u8);
-    put_uvarint(out, section.len() as u64);
-    out.extend_from_slice(&section);
+    put_uvarint(out, section_len as u64);
+    out.push(TAG_SHARED);
+    put_uvarint(out, at.offset);
+    put_uvarint(out, at.len);
     out.extend_from_slice(&block[p.values_at..]);
     Ok(())
 }

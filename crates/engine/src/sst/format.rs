@@ -8,12 +8,13 @@
 //!          points u64 | version u16 | footer_crc u32 | magic "STRATSST" (8)   = 58 bytes
 //! ```
 //! All integers little-endian. The series table lists the canonical series keys of the file in
-//! sorted order (front-coded since version 2: [`super::keys`]); the column index lists, per (series, field) in that order, the field name,
-//! value type and each block's offset, length, point count and min/max timestamp.
+//! sorted order (front-coded since version 2: [`super::keys`]); the column index lists, per
+//! (series, field) in that order, the field name, value type and each block's offset, length,
+//! point count and min/max timestamp.
 //!
 //! This module owns the column entry codec: [`put_column_entry`] for the writer, and
-//! [`MetaLayout::parse`] (validates the whole meta section once, on open, and
-//! records where each entry starts) and [`ColumnEntry::parse`] (one column entry, borrowed
+//! [`MetaLayout::parse`] (validates the whole meta section once, on open, and records where
+//! each entry starts) and [`ColumnEntry::parse`] (one column entry, borrowed
 //! from the mapped bytes) for the reader. Nothing of the index is copied into owned memory.
 
 use strata_codec::ValueType;
