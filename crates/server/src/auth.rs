@@ -2,7 +2,9 @@
 //! `/health`, `/ping` (InfluxDB's unauthenticated liveness check) and the console's assets
 //! (`/`, `/console/*`: no data; the page asks for the token) needs
 //! `Authorization: Bearer <token>` or `Authorization: Token <token>` (the InfluxDB 2.x form,
-//! so its client libraries work unchanged); anything else is a 401. The comparison takes the same time whatever the bytes of the offered token are.
+//! so its client libraries work unchanged); anything else is a 401 (with `Connection: close`
+//! when the refused request has a body, which is left unread). The comparison takes the same
+//! time whatever the bytes of the offered token are.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, header};
@@ -49,11 +51,29 @@ pub async fn require_token(State(state): State<AppState>, req: Request, next: Ne
         let path = req.uri().path();
         if !matches!(path, "/health" | "/ping") && !crate::routes::console::is_console_path(path) {
             if let Err(e) = check(req.headers(), token) {
-                return e.into_response();
+                return refuse(e, req.headers());
             }
         }
     }
     next.run(req).await
+}
+
+/// The 401 for a refused request. A body the client sent is left unread, so the connection
+/// cannot carry another request: the answer says `Connection: close`, and a client does not
+/// put it back in its pool to fail on its next request.
+fn refuse(e: ServerError, headers: &HeaderMap) -> Response {
+    let mut response = e.into_response();
+    let has_body = headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0");
+    if has_body {
+        response.headers_mut().insert(
+            header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
+    response
 }
 
 #[cfg(test)]
